@@ -81,6 +81,8 @@ export interface ResourceStrategy {
   listKind?: string;      // default `${kind}List`
   shortNames?: string[];
   categories?: string[];
+  /** How metadata.name is validated (upstream's per-kind name validator); default 'subdomain'. */
+  nameValidation?: 'subdomain' | 'label' | 'dns1035' | 'path-segment';
   /** Verbs served; default create, delete, deletecollection, get, list, patch, update, watch. */
   verbs?: string[];
   subresources?: {
@@ -100,6 +102,13 @@ export interface ResourceStrategy {
   prepareForCreate?(obj: KObject): void;
   /** Adjust an updated object before validation, given the stored one (e.g. keep immutable parts). */
   prepareForUpdate?(obj: KObject, old: KObject): void;
+  /**
+   * Kind-specific finalization still pending (namespaces: spec.finalizers). While true, a
+   * delete only marks the object (deletionTimestamp) and an update cannot complete it.
+   */
+  pendingFinalization?(obj: KObject): boolean;
+  /** Adjusts an object being marked for deletion (namespaces: phase Terminating). */
+  markDeleting?(obj: KObject): void;
   /** Field errors for a new object (metadata name/labels are validated generically). */
   validate?(obj: KObject): FieldError[];
   /** Field errors for an update, e.g. immutable fields. */

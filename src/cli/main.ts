@@ -1,0 +1,60 @@
+// The `kite` command line.
+import { Command, Option } from 'commander';
+import { defaultDataDir, runServer } from '../cluster/server.js';
+import { levelForVerbosity, setLogLevel } from '../util/log.js';
+
+function increase(_: string, prev: number): number {
+  return prev + 1;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('kite').description('A Kubernetes-compatible cluster').showHelpAfterError();
+  program.option('-v, --verbose', 'more log output (repeat for more)', increase, 0);
+  program.hook('preAction', (cmd) => {
+    const v = cmd.opts<{ verbose?: number }>().verbose ?? 0;
+    if (v) setLogLevel(levelForVerbosity(v));
+  });
+
+  program
+    .command('server')
+    .description('run the control plane: API server and store (+ controllers, scheduler, agent)')
+    .option('--data-dir <dir>', 'state directory', defaultDataDir())
+    .option('--bind-address <addr>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'HTTPS port', (v) => parsePort(v), 6443)
+    .option('--write-kubeconfig <file>', 'write an admin kubeconfig here once the API is ready')
+    .addOption(new Option('--store <kind>', 'storage backend').choices(['sqlite', 'memory']).default('sqlite'))
+    .option('--disable-agent', 'do not run a node agent in this process', false)
+    .action(async (o: { dataDir: string; bindAddress: string; port: number; writeKubeconfig?: string; store: 'sqlite' | 'memory'; disableAgent: boolean }) => {
+      const ac = new AbortController();
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`kite: ${sig} received, shutting down\n`);
+        ac.abort();
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      const started = performance.now();
+      await runServer({ ...o, progress: (l) => process.stderr.write(`  ✓ ${l}\n`) }, ac.signal, (s) => {
+        process.stderr.write(`Kite API server ready at ${s.url} in ${Math.round(performance.now() - started)}ms\n`);
+        process.stderr.write(`  kubectl --kubeconfig ${s.kubeconfigPath} get namespaces\n`);
+      });
+    });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(async () => {
+      const { KUBE_VERSION } = await import('../apiserver/server.js');
+      process.stdout.write(`kite 0.1.0 (Kubernetes ${KUBE_VERSION.gitVersion})\n`);
+    });
+
+  await program.parseAsync(argv, { from: 'user' });
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port: ${v}`);
+  return n;
+}

@@ -80,7 +80,6 @@ export class ApiServer {
       cache = new WatchCache(this.opts.storage, served.keyPrefix);
       const ac = new AbortController();
       this.cacheAborts.set(served.keyPrefix, ac);
-      if (this.signal) this.signal.addEventListener('abort', () => ac.abort(), { once: true });
       const p = cache.run(ac.signal);
       this.caches.add(p);
       void p.finally(() => this.caches.delete(p));

@@ -2,6 +2,8 @@
 // every start for the current addresses, client certificates (CN user, O groups) and the
 // service-account signing key. ECDSA P-256 throughout: fast to generate, accepted by Go
 // and Node TLS stacks.
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import { webcrypto, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -11,6 +11,8 @@ import { createHooks } from '../apiserver/hooks.js';
 import { ResourceTable } from '../apiserver/resources.js';
 import { ServiceAccountTokens } from '../apiserver/satoken.js';
 import { ApiServer } from '../apiserver/server.js';
+import { OpenAPIService } from '../apiserver/openapi/index.js';
+import { serveOpenAPI } from '../apiserver/openapi/serve.js';
 import { allowAll, namespaceLifecycle, reviewResources, specialHandlers } from '../apiserver/special.js';
 import type { WriteContext } from '../apiserver/registry/store.js';
 import { openStorage } from '../storage/index.js';
@@ -67,6 +69,8 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
 
   const table = new ResourceTable(inDiscoveryOrder([...builtinResources(), ...reviewResources]));
   const authn = new Authenticator();
+  const openapi = new OpenAPIService(() => table.all().map((r) => r.strategy));
+  table.onChange(() => openapi.invalidate());
   let api!: ApiServer;
   const tokens = new ServiceAccountTokens(pki.serviceAccount.privateKey, (ns, name) => {
     const sas = api.storeFor('', 'serviceaccounts');
@@ -87,6 +91,7 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
     port: o.port,
     admit: namespaceLifecycle(() => api),
     special: specialHandlers({ authorize: allowAll, tokens, authenticateToken, now: Date.now }),
+    nonResource: (req, res, url) => serveOpenAPI(openapi, req, res, url),
   });
   const serving = api.start(signal);
   await Promise.race([api.ready, serving]);

@@ -5,6 +5,7 @@ import type { KObject, ResourceStrategy } from '../../api/types.js';
 import { errors, invalidError, StatusError, type FieldError } from '../../machinery/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../machinery/validation.js';
 import { jsonPathGet, jsonPathSet } from '../../machinery/meta.js';
+import { selectorFromLabelSelector, type LabelSelector } from '../../machinery/labels.js';
 import { ConflictError, KeyExistsError, NotFoundError, type ListOptions, type ListResult, type Storage } from '../../storage/types.js';
 import type { ServedResource } from '../resources.js';
 import { decodeKv, type CachedObject, type WatchCache } from './watchcache.js';
@@ -238,6 +239,8 @@ export class GenericStore {
     // System-owned metadata is not client-writable.
     m.uid = cm.uid;
     m.creationTimestamp = cm.creationTimestamp;
+    // Any precondition was checked already; the write is against the version read.
+    m.resourceVersion = cm.resourceVersion;
     m.name = cm.name;
     if (this.res.namespaced) m.namespace = cm.namespace;
     if (cm.deletionTimestamp) {
@@ -406,7 +409,7 @@ export class GenericStore {
     const selector = sc.labelSelectorPath ? jsonPathGet(obj, sc.labelSelectorPath) : undefined;
     const m = obj.metadata;
     const status: Record<string, unknown> = { replicas: replicasStatus };
-    const sel = typeof selector === 'string' ? selector : selector ? formatSelector(selector as LabelSelector) : '';
+    const sel = typeof selector === 'string' ? selector : selector ? selectorFromLabelSelector(selector as LabelSelector).toString() : '';
     if (sel) status.selector = sel;
     return {
       kind: 'Scale',
@@ -432,20 +435,4 @@ export class GenericStore {
     });
     return this.toScale(obj);
   }
-}
-
-interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
-
-/** metav1.FormatLabelSelector: "app=x,tier in (a,b)". */
-function formatSelector(ls: LabelSelector): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(ls.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b))) parts.push(`${k}=${v}`);
-  for (const e of ls.matchExpressions ?? []) {
-    const vals = [...(e.values ?? [])].sort();
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals.join(',')})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals.join(',')})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.length ? parts.join(',') : '<none>';
 }

@@ -45,3 +45,5 @@ export function applyPatch(contentType: string, original: unknown, patchBody: un
     default: throw unsupportedPatchType();
   }
 }
+export { applyConfiguration, applyConflictError, computeFieldSet, pathString, updateManagedFields } from './apply.js';
+export type { ApplyResult, FieldConflict, ManagedFieldsEntry, ManagedFieldsOptions } from './apply.js';

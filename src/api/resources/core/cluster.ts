@@ -2,7 +2,8 @@
 import type { KObject, ResourceStrategy, TableColumn } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
 import { asArr, asNum, asObj, asObjs, asStr, child, setDefault } from './util.js';
-import { ageSince, isDNS1123Label } from './checks.js';
+import { ageSince } from '../../../machinery/duration.js';
+import { isDNS1123Label } from '../../../machinery/validation.js';
 import { AGE_COLUMN } from './columns.js';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';

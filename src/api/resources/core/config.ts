@@ -2,7 +2,8 @@
 import type { KObject, ResourceStrategy } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
 import { asObj, asObjs, asStr, base64Decode, base64EncodeUtf8, base64Length, deepEqual, isBase64, isObj } from './util.js';
-import { ageSince, isConfigMapKey } from './checks.js';
+import { ageSince } from '../../../machinery/duration.js';
+import { isConfigMapKey } from '../../../machinery/validation.js';
 import { AGE_COLUMN } from './columns.js';
 
 const MAX_SIZE = 1024 * 1024;
@@ -24,27 +25,27 @@ function validateImmutable(obj: KObject, old: KObject, fields: string[]): FieldE
   return errs;
 }
 
+function validateConfigMap(obj: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  validateKeys(obj.data, 'data', errs);
+  validateKeys(obj.binaryData, 'binaryData', errs);
+  const data = asObj(obj.data);
+  let size = 0;
+  for (const v of Object.values(data)) size += new TextEncoder().encode(asStr(v)).length;
+  for (const [k, v] of Object.entries(asObj(obj.binaryData))) {
+    if (k in data) errs.push(field.invalid(`binaryData[${k}]`, k, 'duplicate of key present in data'));
+    if (!isBase64(asStr(v))) errs.push(field.invalid(`binaryData[${k}]`, '<binary data>', 'illegal base64 data'));
+    else size += base64Length(asStr(v));
+  }
+  if (size > MAX_SIZE) errs.push(field.tooLong('data', '', MAX_SIZE));
+  return errs;
+}
+
 export const configMapStrategy: ResourceStrategy = {
   group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true,
   shortNames: ['cm'],
-  validate(obj) {
-    const errs: FieldError[] = [];
-    validateKeys(obj.data, 'data', errs);
-    validateKeys(obj.binaryData, 'binaryData', errs);
-    const data = asObj(obj.data);
-    let size = 0;
-    for (const v of Object.values(data)) size += new TextEncoder().encode(asStr(v)).length;
-    for (const [k, v] of Object.entries(asObj(obj.binaryData))) {
-      if (k in data) errs.push(field.invalid(`binaryData[${k}]`, k, 'duplicate of key present in data'));
-      if (!isBase64(asStr(v))) errs.push(field.invalid(`binaryData[${k}]`, '<binary data>', 'illegal base64 data'));
-      else size += base64Length(asStr(v));
-    }
-    if (size > MAX_SIZE) errs.push(field.tooLong('data', '', MAX_SIZE));
-    return errs;
-  },
-  validateUpdate(obj, old) {
-    return [...(configMapStrategy.validate?.(obj) ?? []), ...validateImmutable(obj, old, ['data', 'binaryData'])];
-  },
+  validate: validateConfigMap,
+  validateUpdate: (obj, old) => [...validateConfigMap(obj), ...validateImmutable(obj, old, ['data', 'binaryData'])],
   columns: [{ name: 'Data', type: 'string', description: 'Number of entries in data and binaryData.', priority: 0 }, AGE_COLUMN],
   row: (obj, ctx) => [Object.keys(asObj(obj.data)).length + Object.keys(asObj(obj.binaryData)).length, ageSince(obj.metadata.creationTimestamp, ctx.now)],
 };

@@ -3,8 +3,8 @@
 import type { KObject, ResourceStrategy, TableColumn } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
 import { defaultPodSpec, podSummary, validatePodSpec } from './podspec.js';
-import { asNum, asObj, asObjs, asStr, child, clone, deepEqual, isObj, setDefault, type Obj } from './util.js';
-import { ageSince, quantityValue } from './checks.js';
+import { ageSince } from '../../../machinery/duration.js';
+import { asNum, asObj, asObjs, asStr, child, clone, deepEqual, isObj, quantityOf, setDefault, type Obj } from './util.js';
 import { AGE_COLUMN } from './columns.js';
 
 const UPDATABLE_FIELDS = [
@@ -48,10 +48,10 @@ export function podQOSClass(spec: Obj): string {
     const req = asObj(res.requests);
     const lim = asObj(res.limits);
     for (const r of ['cpu', 'memory']) {
-      const rq = quantityValue(req[r]) ?? 0;
-      const lq = quantityValue(lim[r]) ?? 0;
-      if (rq > 0 || lq > 0) any = true;
-      if (lq <= 0 || (req[r] !== undefined && rq !== lq)) guaranteed = false;
+      const rq = quantityOf(req[r]);
+      const lq = quantityOf(lim[r]);
+      if ((rq?.sign() ?? 0) > 0 || (lq?.sign() ?? 0) > 0) any = true;
+      if (!lq || lq.sign() <= 0 || (rq && !rq.equal(lq))) guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';

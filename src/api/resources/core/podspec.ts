@@ -1,8 +1,9 @@
 // PodSpec defaulting and validation shared by every kind that embeds a pod template
 // (Pod, PodTemplate, and the apps/batch workloads), and the pod summary kubectl prints.
 import { field, type FieldError } from '../../../machinery/errors.js';
-import { asNum, asObj, asObjs, asStr, child, isObj, setDefault, type Obj } from './util.js';
-import { isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, quantityValue } from './checks.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum } from '../../../machinery/validation.js';
+import { ErrFormatWrong } from '../../../machinery/quantity.js';
+import { asNum, asObj, asObjs, asStr, child, isObj, quantityOf, setDefault, type Obj } from './util.js';
 
 // ---------------------------------------------------------------- defaulting
 
@@ -65,12 +66,12 @@ function defaultHandler(h: Obj): void {
   }
 }
 
-/** Volume source fields; exactly one must be set. */
+/** Volume source fields, in the order upstream checks them; exactly one must be set. */
 const VOLUME_SOURCES = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi',
-  'glusterfs', 'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc',
-  'azureFile', 'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected',
-  'portworxVolume', 'scaleIO', 'storageos', 'csi', 'ephemeral', 'image',
+  'emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs',
+  'flexVolume', 'persistentVolumeClaim', 'rbd', 'cinder', 'cephfs', 'quobyte', 'downwardAPI', 'fc', 'azureFile',
+  'vsphereVolume', 'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'configMap', 'scaleIO',
+  'projected', 'csi', 'ephemeral', 'image', 'flocker',
 ];
 
 function defaultVolume(v: Obj): void {
@@ -206,20 +207,20 @@ function validateResources(value: unknown, p: string, errs: FieldError[]): void 
   const requests = asObj(res.requests);
   for (const [kind, list] of [['limits', limits], ['requests', requests]] as const) {
     for (const [k, q] of Object.entries(list)) {
-      const v = quantityValue(q);
-      if (v === undefined) errs.push(field.invalid(`${p}.${kind}[${k}]`, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
-      else if (v < 0) errs.push(field.invalid(`${p}.${kind}[${k}]`, q, 'must be greater than or equal to 0'));
+      const v = quantityOf(q);
+      if (!v) errs.push(field.invalid(`${p}.${kind}[${k}]`, q, ErrFormatWrong));
+      else if (v.sign() < 0) errs.push(field.invalid(`${p}.${kind}[${k}]`, q, 'must be greater than or equal to 0'));
     }
   }
   for (const [k, q] of Object.entries(requests)) {
     if (!(k in limits)) continue;
-    const rv = quantityValue(q);
-    const lv = quantityValue(limits[k]);
-    if (rv === undefined || lv === undefined) continue;
+    const rv = quantityOf(q);
+    const lv = quantityOf(limits[k]);
+    if (!rv || !lv) continue;
     // Extended resources (and hugepages) cannot be overcommitted: request must equal limit.
     const overcommit = ['cpu', 'memory', 'ephemeral-storage'].includes(k);
-    if (!overcommit && rv !== lv) errs.push(field.invalid(`${p}.requests`, q, `must be equal to ${k} limit of ${asStr(limits[k]) || String(limits[k])}`));
-    else if (rv > lv) errs.push(field.invalid(`${p}.requests`, q, `must be less than or equal to ${k} limit of ${asStr(limits[k]) || String(limits[k])}`));
+    if (!overcommit && !rv.equal(lv)) errs.push(field.invalid(`${p}.requests`, rv.toString(), `must be equal to ${k} limit of ${lv.toString()}`));
+    else if (rv.cmp(lv) > 0) errs.push(field.invalid(`${p}.requests`, rv.toString(), `must be less than or equal to ${k} limit of ${lv.toString()}`));
   }
 }
 

@@ -1,8 +1,8 @@
 // LimitRange, ResourceQuota and PodTemplate.
 import type { ResourceStrategy } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
-import { asObj, asObjs, asStr, child, containerCells, formatLabels, isObj } from './util.js';
-import { ageSince, quantityValue } from './checks.js';
+import { ageSince } from '../../../machinery/duration.js';
+import { asObj, asObjs, asStr, child, containerCells, formatLabels, isObj, quantityOf } from './util.js';
 import { AGE_COLUMN, CREATED_AT_COLUMN } from './columns.js';
 import { defaultPodTemplateSpec, validatePodTemplateSpec } from './podspec.js';
 
@@ -10,8 +10,7 @@ const LIMIT_TYPES = ['Container', 'PersistentVolumeClaim', 'Pod'];
 
 function validateQuantities(list: unknown, path: string, errs: FieldError[]): void {
   for (const [k, q] of Object.entries(asObj(list))) {
-    const v = quantityValue(q);
-    if (v === undefined || v < 0) errs.push(field.invalid(`${path}[${k}]`, q, 'must be greater than or equal to 0'));
+    if ((quantityOf(q)?.sign() ?? -1) < 0) errs.push(field.invalid(`${path}[${k}]`, q, 'must be greater than or equal to 0'));
   }
 }
 
@@ -37,7 +36,8 @@ export const limitRangeStrategy: ResourceStrategy = {
       for (const k of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) validateQuantities(item[k], `${p}.${k}`, errs);
       for (const [k, q] of Object.entries(asObj(item.min))) {
         const max = asObj(item.max)[k];
-        if (max !== undefined && (quantityValue(q) ?? 0) > (quantityValue(max) ?? 0)) {
+        const [lo, hi] = [quantityOf(q), quantityOf(max)];
+        if (lo && hi && lo.cmp(hi) > 0) {
           errs.push(field.invalid(`${p}.min[${k}]`, q, `min value ${asStr(q) || String(q)} is greater than max value ${asStr(max) || String(max)}`));
         }
       }

@@ -3,8 +3,9 @@
 // carries allocated values over on update the way upstream's service REST does.
 import type { KObject, ResourceStrategy, TableColumn } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
-import { asArr, asNum, asObj, asObjs, asStr, child, formatLabels, isObj, setDefault, type Obj } from './util.js';
-import { ageSince, isDNS1123Label, isDNS1123Subdomain, isIP, isValidPortName, isValidPortNum } from './checks.js';
+import { asArr, asNum, asObj, asObjs, asStr, child, formatLabels, setDefault, type Obj } from './util.js';
+import { ageSince } from '../../../machinery/duration.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortName, isValidPortNum, parseIP } from '../../../machinery/validation.js';
 import { AGE_COLUMN } from './columns.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -73,7 +74,7 @@ function validateService(obj: KObject): FieldError[] {
     if (asStr(spec.clusterIP) || asArr(spec.clusterIPs).length) errs.push(field.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
   }
   asArr(spec.clusterIPs).forEach((ip, i) => {
-    if (ip !== 'None' && !isIP(asStr(ip))) errs.push(field.invalid(`spec.clusterIPs[${i}]`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    if (ip !== 'None') errs.push(...isValidIP(`spec.clusterIPs[${i}]`, asStr(ip)));
   });
   if (!['None', 'ClientIP'].includes(asStr(spec.sessionAffinity))) errs.push(field.notSupported('spec.sessionAffinity', spec.sessionAffinity ?? '', ['ClientIP', 'None']));
 
@@ -204,7 +205,7 @@ export const endpointsStrategy: ResourceStrategy = {
     asObjs(obj.subsets).forEach((ss, i) => {
       for (const key of ['addresses', 'notReadyAddresses']) {
         asObjs(ss[key]).forEach((a, j) => {
-          if (!isIP(asStr(a.ip))) errs.push(field.invalid(`subsets[${i}].${key}[${j}].ip`, a.ip ?? '', 'must be a valid IP address'));
+          if (!parseIP(asStr(a.ip))) errs.push(field.invalid(`subsets[${i}].${key}[${j}].ip`, a.ip ?? '', 'must be a valid IP address'));
         });
       }
       asObjs(ss.ports).forEach((p, j) => {

@@ -1,8 +1,8 @@
 // PersistentVolume and PersistentVolumeClaim.
 import type { KObject, ResourceStrategy, TableColumn } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
-import { accessModesString, asArr, asObj, asStr, child, clone, deepEqual, setDefault, type Obj } from './util.js';
-import { ageSince, quantityValue } from './checks.js';
+import { ageSince } from '../../../machinery/duration.js';
+import { accessModesString, asArr, asObj, asStr, child, clone, deepEqual, quantityOf, setDefault, type Obj } from './util.js';
 import { AGE_COLUMN } from './columns.js';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
@@ -32,7 +32,7 @@ function validatePV(obj: KObject): FieldError[] {
   const capacity = asObj(spec.capacity);
   if (Object.keys(capacity).length === 0) errs.push(field.required('spec.capacity', ''));
   else if (!('storage' in capacity) || Object.keys(capacity).length > 1) errs.push(field.notSupported('spec.capacity', capacity, ['storage']));
-  else if ((quantityValue(capacity.storage) ?? -1) < 0) errs.push(field.invalid('spec.capacity[storage]', capacity.storage, 'must be greater than or equal to 0'));
+  else if ((quantityOf(capacity.storage)?.sign() ?? -1) < 0) errs.push(field.invalid('spec.capacity[storage]', capacity.storage, 'must be greater than or equal to 0'));
   const reclaim = asStr(spec.persistentVolumeReclaimPolicy);
   if (reclaim && !RECLAIM_POLICIES.includes(reclaim)) errs.push(field.notSupported('spec.persistentVolumeReclaimPolicy', reclaim, RECLAIM_POLICIES));
   validateVolumeMode(spec, 'spec', errs);
@@ -99,7 +99,7 @@ function validatePVC(obj: KObject): FieldError[] {
   validateAccessModes(spec.accessModes, 'spec.accessModes', errs, 'at least 1 access mode is required');
   const requests = asObj(asObj(spec.resources).requests);
   if (requests.storage === undefined) errs.push(field.required('spec.resources[storage]', ''));
-  else if (!((quantityValue(requests.storage) ?? 0) > 0)) errs.push(field.invalid('spec.resources[storage]', requests.storage, 'must be greater than zero'));
+  else if ((quantityOf(requests.storage)?.sign() ?? 0) <= 0) errs.push(field.invalid('spec.resources[storage]', requests.storage, 'must be greater than zero'));
   validateVolumeMode(spec, 'spec', errs);
   return errs;
 }

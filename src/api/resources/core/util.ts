@@ -1,5 +1,7 @@
 // Small helpers shared by the core strategies: loose accessors over JSON-shaped objects,
-// name checks worded as upstream, base64, and table cell formatting.
+// quantities, base64, and table cell formatting.
+import { formatLabels as labelSetString } from '../../../machinery/labels.js';
+import { Quantity } from '../../../machinery/quantity.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -22,6 +24,15 @@ export function child(o: Obj, k: string): Obj {
 /** Sets `o[k] = v` when `o[k]` is undefined, null or "". */
 export function setDefault(o: Obj, k: string, v: unknown): void {
   if (o[k] === undefined || o[k] === null || o[k] === '') o[k] = v;
+}
+
+/** A resource.Quantity from its JSON form, or undefined when malformed. */
+export function quantityOf(v: unknown): Quantity | undefined {
+  try {
+    return Quantity.fromJSON(v);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Structural equality of JSON values, ignoring key order. */
@@ -83,9 +94,7 @@ export function base64Decode(s: string): Uint8Array {
 
 /** Upstream labels.FormatLabels: sorted "k=v" pairs joined by ",", or "<none>". */
 export function formatLabels(m: unknown): string {
-  const o = asObj(m);
-  const keys = Object.keys(o).sort();
-  return keys.length ? keys.map((k) => `${k}=${asStr(o[k])}`).join(',') : '<none>';
+  return labelSetString(asObj(m) as Record<string, string>) || '<none>';
 }
 
 /** Container names and images as two comma-joined cells. */

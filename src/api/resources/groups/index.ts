@@ -1,0 +1,2 @@
+import type { ResourceStrategy } from '../../types.js';
+export const groupResources: ResourceStrategy[] = [];

@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import type { KObject } from '../api/types.js';
 import { schemaNodeFor } from '../api/schema/index.js';
 import { errors } from '../machinery/errors.js';
-import { applyPatch, applyStrategicMergePatch } from '../machinery/patch/index.js';
+import { applyConfiguration, applyConflictError, applyPatch, supportedPatchTypes, unsupportedPatchType, updateManagedFields } from '../machinery/patch/index.js';
+import { rfc3339 } from './registry/store.js';
 import { walkUnknownFields } from '../machinery/prune.js';
 import type { SchemaNode } from '../machinery/schema.js';
 import { isObject, mediaType } from './endpoints/body.js';
@@ -47,12 +48,17 @@ export function createHooks(extra?: SchemaProvider): ResourceHooks {
         }
         const obj = applied as KObject;
         if (!isObject(obj.metadata)) obj.metadata = {};
-        if (!current) return obj;
-        // Apply merges the configuration into the live object with the schema's list semantics.
-        const merged = applyStrategicMergePatch(current, obj, schema) as KObject;
-        if (obj.metadata.resourceVersion === undefined) delete merged.metadata.resourceVersion;
-        return merged;
+        const force = ctx.query.get('force') === 'true';
+        const manager = ctx.write.fieldManager ?? 'unknown';
+        const result = applyConfiguration(current, obj, current?.metadata.managedFields ?? [], manager, force, schema, { time: rfc3339(ctx.now()), apiVersion: served.apiVersion });
+        if (result.conflicts) throw applyConflictError(result.conflicts);
+        const out = result.object as KObject;
+        out.metadata.managedFields = result.managedFields as KObject['metadata']['managedFields'];
+        // Apply never carries a precondition unless the configuration names one.
+        if (current && obj.metadata.resourceVersion === undefined) out.metadata.resourceVersion = current.metadata.resourceVersion;
+        return out;
       }
+      if (mt === 'application/strategic-merge-patch+json' && served.crd) throw unsupportedPatchType(supportedPatchTypes(false));
       if (!current) throw errors.notFound(served.plural, served.group, ctx.info.name);
       const patch = parseJsonPatchBody(body);
       const out = applyPatch(contentType, current, patch, schema);
@@ -61,6 +67,15 @@ export function createHooks(extra?: SchemaProvider): ResourceHooks {
       if (!isObject(k.metadata)) k.metadata = {};
       if (current.metadata.resourceVersion && k.metadata.resourceVersion === undefined) k.metadata.resourceVersion = current.metadata.resourceVersion;
       return k;
+    },
+
+    manageFields(served, before, after, ctx) {
+      // Apply requests already recorded their fields; status writes keep the stored entries.
+      if (mediaType(ctx.req.headers['content-type']) === 'application/apply-patch+yaml') return;
+      const manager = ctx.write.fieldManager ?? managerFromUserAgent(ctx.req.headers['user-agent']);
+      const entries = updateManagedFields(before, after, before?.metadata.managedFields ?? after.metadata.managedFields ?? [], manager, schemaOf(served, extra), { time: rfc3339(ctx.now()), apiVersion: served.apiVersion });
+      if (entries.length) after.metadata.managedFields = entries as KObject['metadata']['managedFields'];
+      else delete after.metadata.managedFields;
     },
 
     fieldValidation(served, obj, ctx: Ctx) {
@@ -76,4 +91,10 @@ export function createHooks(extra?: SchemaProvider): ResourceHooks {
       if (mode === 'Warn') for (const p of unknown) ctx.write.warnings.push(`unknown field "${p}"`);
     },
   };
+}
+
+/** Upstream's default field manager: the user agent up to the first "/". */
+function managerFromUserAgent(ua: string | undefined): string {
+  const m = (ua ?? '').split('/')[0];
+  return m.length > 0 ? m.slice(0, 128) : 'unknown';
 }

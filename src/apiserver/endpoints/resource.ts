@@ -28,6 +28,8 @@ export interface Ctx {
 export interface ResourceHooks {
   /** Applies a PATCH body of the given media type to `current` (server-side apply included). */
   patch(served: ServedResource, current: KObject | undefined, body: Buffer, contentType: string, ctx: Ctx): KObject;
+  /** Records the fields this write changed in metadata.managedFields (non-apply writes). */
+  manageFields(served: ServedResource, before: KObject | undefined, after: KObject, ctx: Ctx): void;
   /** Checks and prunes unknown fields per fieldValidation; adds warnings or throws 400. */
   fieldValidation(served: ServedResource, obj: KObject, ctx: Ctx): void;
 }
@@ -213,6 +215,7 @@ async function readObject(ctx: Ctx, served: ServedResource, hooks: ResourceHooks
 export async function handleCreate(ctx: Ctx, served: ServedResource, store: GenericStore, hooks: ResourceHooks): Promise<void> {
   if (served.namespaced && !ctx.info.namespace) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
   const obj = await readObject(ctx, served, hooks);
+  hooks.manageFields(served, undefined, obj, ctx);
   const out = await store.create(ctx.info.namespace || undefined, obj, ctx.write);
   send(ctx.res, 201, JSON.stringify(out), ctx.write.warnings);
 }
@@ -225,7 +228,13 @@ export async function handleUpdate(ctx: Ctx, served: ServedResource, store: Gene
     return send(ctx.res, 200, JSON.stringify(out), ctx.write.warnings);
   }
   const obj = await readObject(ctx, served, hooks);
-  const { obj: out, created } = await store.update(ctx.info.namespace || undefined, ctx.info.name, obj, ctx.write, sub || undefined);
+  if (obj.metadata.name && obj.metadata.name !== ctx.info.name) {
+    throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.info.name})`);
+  }
+  const { obj: out, created } = await store.guaranteedUpdate(ctx.info.namespace || undefined, ctx.info.name, ctx.write, (current) => {
+    if (!sub) hooks.manageFields(served, current, obj, ctx);
+    return obj;
+  }, { subresource: sub || undefined });
   send(ctx.res, created ? 201 : 200, JSON.stringify(out), ctx.write.warnings);
 }
 
@@ -248,6 +257,7 @@ export async function handlePatch(ctx: Ctx, served: ServedResource, store: Gener
   const result = await store.guaranteedUpdate(ns, name, ctx.write, (current) => {
     const patched = hooks.patch(served, current, body, ct, ctx);
     hooks.fieldValidation(served, patched, ctx);
+    if (!sub) hooks.manageFields(served, current, patched, ctx);
     // A resourceVersion in the patch is a precondition; otherwise patches apply to the latest.
     if (patched.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
     return patched;

@@ -15,14 +15,22 @@ const AGE_COLUMN: TableColumn = {
   description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
 };
 
+/** Whether the strategy places NAME itself (events put it last, wide only). */
+function ownsName(res: ServedResource): boolean {
+  return !!res.strategy.columns?.some((c) => c.format === 'name');
+}
+
 export function tableColumns(res: ServedResource): TableColumn[] {
   const s = res.strategy;
-  return [NAME_COLUMN, ...(s.columns && s.row ? s.columns : [AGE_COLUMN])];
+  if (s.columns && s.row) return ownsName(res) ? s.columns : [NAME_COLUMN, ...s.columns];
+  return [NAME_COLUMN, AGE_COLUMN];
 }
 
 export function tableRow(res: ServedResource, obj: KObject, include: IncludeObject, now: number): Record<string, unknown> {
   const s = res.strategy;
-  const cells = s.columns && s.row ? [obj.metadata.name ?? '', ...s.row(obj, { now })] : [obj.metadata.name ?? '', ageSince(obj.metadata.creationTimestamp, now)];
+  const cells = s.columns && s.row
+    ? (ownsName(res) ? s.row(obj, { now }) : [obj.metadata.name ?? '', ...s.row(obj, { now })])
+    : [obj.metadata.name ?? '', ageSince(obj.metadata.creationTimestamp, now)];
   const row: Record<string, unknown> = { cells };
   if (include === 'Object') row.object = obj;
   else if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };

@@ -207,14 +207,6 @@ export class GenericStore {
     throw errors.conflict(this.res.plural, this.res.group, name, 'too many concurrent updates; please try again');
   }
 
-  /** PUT semantics: replace, keeping what the client may not set; status or main resource. */
-  async update(namespace: string | undefined, name: string, input: KObject, ctx: WriteContext, subresource?: string): Promise<{ obj: KObject; created: boolean }> {
-    if (input.metadata?.name && input.metadata.name !== name) {
-      throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
-    }
-    return this.guaranteedUpdate(namespace, name, ctx, () => input, { subresource });
-  }
-
   /**
    * Applies generic update rules and the strategy; throws 422 on invalid results.
    * `subresource`: undefined for the main resource (status kept), 'status' (only status

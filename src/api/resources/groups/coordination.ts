@@ -1,7 +1,7 @@
 // coordination.k8s.io/v1: Lease.
 import type { KObject, ResourceStrategy } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
-import { AGE, age, asStr, col, isSet, readSpec } from './util.js';
+import { AGE, age, asStr, col, readSpec } from './util.js';
 
 function validateLease(obj: KObject): FieldError[] {
   const spec = readSpec(obj);
@@ -23,7 +23,7 @@ const leases: ResourceStrategy = {
   validate: validateLease,
   validateUpdate: validateLease,
   columns: [col('Holder', 'string', 'The identity of the holder of the current lease.'), AGE],
-  row: (obj, ctx) => [isSet(readSpec(obj).holderIdentity) ? asStr(readSpec(obj).holderIdentity) : '', age(obj, ctx)],
+  row: (obj, ctx) => [asStr(readSpec(obj).holderIdentity), age(obj, ctx)],
 };
 
 export const coordinationResources: ResourceStrategy[] = [leases];

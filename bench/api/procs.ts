@@ -1,0 +1,93 @@
+// Child processes for the benchmark (the Kite server, etcd): start, watch output, read
+// their memory and CPU from /proc, stop by PID. Also free loopback ports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; it is released before return). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const TAIL_BYTES = 8192;
+
+export class Child {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  /** Last bytes of stdout+stderr, for error reports. */
+  tail = '';
+  exited?: string;
+  /** Which of the `watchFor` texts have appeared in the output so far. */
+  readonly seen = new Set<string>();
+  private readonly exit: Promise<void>;
+
+  constructor(readonly name: string, cmd: string, args: string[], watchFor: string[] = []) {
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (this.proc.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);
+    this.pid = this.proc.pid;
+    running.add(this);
+    const keep = (c: Buffer) => {
+      this.tail = (this.tail + c.toString('utf8')).slice(-TAIL_BYTES);
+      for (const w of watchFor) if (this.tail.includes(w)) this.seen.add(w);
+    };
+    this.proc.stdout?.on('data', keep);
+    this.proc.stderr?.on('data', keep);
+    this.exit = new Promise((resolve) => {
+      this.proc.on('exit', (code, signal) => {
+        this.exited = signal ? `signal ${signal}` : `code ${code}`;
+        running.delete(this);
+        resolve();
+      });
+      this.proc.on('error', (e) => {
+        this.exited = e.message;
+        running.delete(this);
+        resolve();
+      });
+    });
+  }
+
+  /** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.exited) return;
+    process.kill(this.pid, 'SIGTERM');
+    const timer = setTimeout(() => this.exited || process.kill(this.pid, 'SIGKILL'), graceMs);
+    await this.exit;
+    clearTimeout(timer);
+  }
+
+  /** A /proc/PID/status field in KiB (VmRSS: resident now; VmHWM: peak resident). */
+  memKiB(field: 'VmRSS' | 'VmHWM'): number {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    if (!m) throw new Error(`${this.name}: no ${field} in /proc/${this.pid}/status`);
+    return Number(m[1]);
+  }
+
+  /** User+system CPU seconds the process has used so far. */
+  cpuSeconds(): number {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th
+    // fields of /proc/PID/stat, in clock ticks (USER_HZ, 100 on Linux).
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  }
+}
+
+const running = new Set<Child>();
+
+/** Kills every child still running, synchronously (for SIGINT and crashes). */
+export function killAll(): void {
+  for (const c of running) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -105,11 +105,27 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   step(`kubeconfig written to ${kubeconfigPath}`);
   log.info({ url, ms: Math.round(performance.now() - t0) }, 'server ready');
   onReady?.({ api, url, kubeconfigPath, caCert: pki.ca.cert });
+  const compactor = startCompactor(storage);
   try {
     await serving;
   } finally {
+    clearInterval(compactor);
     await storage.close();
   }
+}
+
+/** Revisions kept behind the head; older history is compacted every five minutes, as upstream. */
+const KEEP_REVISIONS = 50_000;
+
+function startCompactor(storage: Storage): NodeJS.Timeout {
+  const t = setInterval(() => {
+    void (async () => {
+      const target = (await storage.currentRevision()) - KEEP_REVISIONS;
+      if (target > (await storage.compactedRevision())) await storage.compact(target);
+    })().catch((err) => log.warn({ err: String(err) }, 'compaction failed'));
+  }, 5 * 60_000);
+  t.unref();
+  return t;
 }
 
 async function ensureAdminToken(pkiDir: string): Promise<string> {

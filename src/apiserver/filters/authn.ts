@@ -9,6 +9,8 @@ export type TokenAuthenticator = (token: string) => UserInfo | undefined | Promi
 
 export class Authenticator {
   private tokenAuthenticators: TokenAuthenticator[] = [];
+  /** Certificate identities per TLS connection: the peer certificate cannot change on a socket. */
+  private certUsers = new WeakMap<TLSSocket, UserInfo | null>();
 
   addTokenAuthenticator(a: TokenAuthenticator): void {
     this.tokenAuthenticators.push(a);
@@ -28,6 +30,14 @@ export class Authenticator {
       }
     }
     const sock = req.socket as TLSSocket;
+    const known = this.certUsers.get(sock);
+    if (known !== undefined) return known ?? undefined;
+    const user = this.fromCertificate(sock);
+    this.certUsers.set(sock, user ?? null);
+    return user;
+  }
+
+  private fromCertificate(sock: TLSSocket): UserInfo | undefined {
     if (sock.encrypted && sock.authorized) {
       const cert = sock.getPeerCertificate();
       const subj = cert?.subject as unknown as Record<string, string | string[]> | undefined;

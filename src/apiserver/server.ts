@@ -139,14 +139,18 @@ export class ApiServer {
     return this.address?.port ?? this.opts.port;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Serves one request. `asUser` skips authentication: the in-process transport passes the
+   * identity of the component calling it.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, asUser?: UserInfo): Promise<void> {
     const started = process.hrtime.bigint();
     let info: RequestInfo | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://kite');
       const path = url.pathname;
       if (await this.publicPath(req, res, path, url)) return;
-      const user = await this.opts.authenticator.authenticate(req);
+      const user = asUser ?? (await this.opts.authenticator.authenticate(req));
       if (!user) throw errors.unauthorized();
       if (path === '/metrics') return send(res, 200, await this.metrics.render(this.storeSizes()), [], 'text/plain; version=0.0.4; charset=utf-8');
       if (this.opts.nonResource && (await this.opts.nonResource(req, res, url))) return;

@@ -128,7 +128,6 @@ export function serveWatch(req: IncomingMessage, resp: ServerResponse, w: WatchR
   const timeoutMs = w.timeoutSeconds !== undefined ? w.timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
   timeoutTimer = setTimeout(finish, timeoutMs);
   timeoutTimer.unref();
-  req.on('close', finish);
   resp.on('close', finish);
   resp.on('error', finish);
 }

@@ -62,8 +62,6 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** CPU time this process spent generating the load, as a share of one core. */
-  clientCpu: number;
 }
 
 /**
@@ -83,7 +81,6 @@ export async function runLoad(
   let ok = 0;
   let errors = 0;
   let firstError: string | undefined;
-  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const deadline = t0 + BigInt(maxMs) * 1_000_000n;
   const worker = async () => {
@@ -105,7 +102,6 @@ export async function runLoad(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
   const sorted = latencies.subarray(0, ok).sort();
   return {
     concurrency,
@@ -116,7 +112,6 @@ export async function runLoad(
     perSecond: ok / (elapsedMs / 1000),
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
-    clientCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
   };
 }
 

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { runLoad, send, until, type LoadResult, type Target } from './load.js';
-import { Child, freePort, killAll } from './procs.js';
+import { Child, cpuSecondsOf, freePort, killAll, machineBusySeconds } from './procs.js';
 import { Watcher } from './watch.js';
 
 interface Plan {
@@ -32,7 +32,7 @@ const FULL: Plan = { levels: [[1, 2000], [16, 5000], [64, 10000]], levelMaxMs: 6
 const QUICK: Plan = { levels: [[1, 50], [16, 100], [64, 200]], levelMaxMs: 10_000, gets: 500, getMaxMs: 5_000, lists: 1, watchers: 10 };
 
 /** Targets from the issue, at the 64-client level. */
-const TARGET = { createsPerSec: 2000, createP99Ms: 100, etcdRatio: 0.5, getsPerSec: 15_000, idleRssMiB: 80 };
+const TARGET = { createsPerSec: 2000, createP99Ms: 100, etcdRatio: 0.5, getsPerSec: 15_000, idleRssMB: 80 };
 
 const READY_TEXT = 'Kite API server ready at';
 const NS_PREFIX = 'kbench-';
@@ -111,23 +111,47 @@ function checkLoad(what: string, r: LoadResult, expected: number): void {
   check(r.ok === expected, `${what}: ${r.ok} of ${expected} done within the time bound`);
 }
 
+/** Shares of one core used during a phase: by the server under test, by this load generator, by everything else. */
+interface CpuShare {
+  server: number;
+  bench: number;
+  other: number;
+}
+
+function cpuMeter(server: Child): (elapsedMs: number) => CpuShare {
+  const s0 = server.cpuSeconds();
+  const b0 = cpuSecondsOf('self');
+  const m0 = machineBusySeconds();
+  return (elapsedMs) => {
+    const secs = elapsedMs / 1000;
+    const srv = (server.cpuSeconds() - s0) / secs;
+    const bench = (cpuSecondsOf('self') - b0) / secs;
+    return { server: srv, bench, other: Math.max(0, (machineBusySeconds() - m0) / secs - srv - bench) };
+  };
+}
+
 /** Expects `status`; anything else becomes an error message carrying the reply body. */
 function expect(status: number, p: Promise<{ status: number; body?: Buffer }>): Promise<string | undefined> {
   return p.then((r) => (r.status === status ? undefined : `HTTP ${r.status}: ${r.body?.toString('utf8').slice(0, 300)}`));
 }
 
-interface WriteLevel {
+interface Measured {
   load: LoadResult;
-  serverCpu: number;
+  cpu: CpuShare;
+}
+
+interface WriteLevel extends Measured {
   /** ms from the last create's reply until every watcher had seen every create so far. */
   deliveryMs: number;
 }
 
 interface KiteResults {
   idleRssMiB: number;
+  /** Heap figures from the server's own /metrics at idle, when it serves them. */
+  idleHeap?: string;
   peakRssMiB: number;
   writes: WriteLevel[];
-  gets: LoadResult & { serverCpu: number };
+  gets: Measured;
   list: { objects: number; ms: number; bytes: number };
   watch: { watchers: number; each: number; minSeen: number; failures: string[] };
 }
@@ -159,6 +183,7 @@ async function benchKite(root: string, plan: Plan, cpuProfDir?: string): Promise
     process.stderr.write(`idle RSS ${idleRssMiB.toFixed(1)} MiB\n`);
 
     const admin = httpsTarget(creds, 4);
+    const idleHeap = await heapSummary(admin);
     for (const [c] of plan.levels) {
       const r = await send(admin, 'POST', '/api/v1/namespaces', Buffer.from(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"${NS_PREFIX}${c}"}}`));
       if (r.status !== 201) throw new Error(`create namespace ${NS_PREFIX}${c}: HTTP ${r.status} ${r.body?.toString('utf8')}`);
@@ -177,9 +202,9 @@ async function benchKite(root: string, plan: Plan, cpuProfDir?: string): Promise
     for (const [c, count] of plan.levels) {
       const t = httpsTarget(creds, c);
       const path = `/api/v1/namespaces/${NS_PREFIX}${c}/configmaps`;
-      const cpu0 = server.cpuSeconds();
+      const meter = cpuMeter(server);
       const load = await runLoad(c, count, plan.levelMaxMs, (i) => expect(201, send(t, 'POST', path, configMap(`cm-${i}`))));
-      const serverCpu = (server.cpuSeconds() - cpu0) / (load.elapsedMs / 1000);
+      const cpu = meter(load.elapsedMs);
       const end = process.hrtime.bigint();
       t.agent.destroy();
       checkLoad(`creates at ${c} clients`, load, count);
@@ -188,19 +213,19 @@ async function benchKite(root: string, plan: Plan, cpuProfDir?: string): Promise
       const delivered = await until(() => watchers.every((w) => w.counter.added >= created || w.failure), 30_000);
       check(delivered, `watch: not every watcher saw ${created} ADDED events within 30 s of the last create`);
       const last = watchers.reduce((m, w) => (w.counter.lastAt > m ? w.counter.lastAt : m), end);
-      writes.push({ load, serverCpu, deliveryMs: Number(last - end) / 1e6 });
+      writes.push({ load, cpu, deliveryMs: Number(last - end) / 1e6 });
       process.stderr.write(`creates at ${c} clients: ${load.perSecond.toFixed(0)}/s p50 ${load.p50Ms.toFixed(2)} ms p99 ${load.p99Ms.toFixed(2)} ms\n`);
     }
 
     const getsTarget = httpsTarget(creds, 64);
     const nsLast = `${NS_PREFIX}${plan.levels[plan.levels.length - 1][0]}`;
-    const cpu0 = server.cpuSeconds();
+    const meter = cpuMeter(server);
     const getLoad = await runLoad(64, plan.gets, plan.getMaxMs, (i) =>
       expect(200, send(getsTarget, 'GET', `/api/v1/namespaces/${nsLast}/configmaps/cm-${i % Math.max(1, created64)}`)),
     );
-    const gets = { ...getLoad, serverCpu: (server.cpuSeconds() - cpu0) / (getLoad.elapsedMs / 1000) };
+    const gets = { load: getLoad, cpu: meter(getLoad.elapsedMs) };
     check(getLoad.errors === 0, `GETs: ${getLoad.errors} failed (first: ${getLoad.firstError})`);
-    process.stderr.write(`GETs at 64 clients: ${gets.perSecond.toFixed(0)}/s p50 ${gets.p50Ms.toFixed(2)} ms p99 ${gets.p99Ms.toFixed(2)} ms\n`);
+    process.stderr.write(`GETs at 64 clients: ${getLoad.perSecond.toFixed(0)}/s p50 ${getLoad.p50Ms.toFixed(2)} ms p99 ${getLoad.p99Ms.toFixed(2)} ms\n`);
 
     const listTimes: number[] = [];
     let listBytes = 0;
@@ -223,6 +248,7 @@ async function benchKite(root: string, plan: Plan, cpuProfDir?: string): Promise
     check(watchers.every((w) => w.counter.added === created), `watch: watchers saw ${minSeen}..${Math.max(...watchers.map((w) => w.counter.added))} ADDED events, expected ${created} each`);
     return {
       idleRssMiB,
+      idleHeap,
       peakRssMiB: server.memKiB('VmHWM') / 1024,
       writes,
       gets,
@@ -252,9 +278,19 @@ async function settledRssKiB(c: Child): Promise<number> {
   return samples[samples.length - 1];
 }
 
+/** V8 heap and external memory from prom-client's default gauges in /metrics. */
+async function heapSummary(t: Target): Promise<string | undefined> {
+  const r = await send(t, 'GET', '/metrics', undefined, true).catch(() => undefined);
+  if (r?.status !== 200 || !r.body) return undefined;
+  const text = r.body.toString('utf8');
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+  const [used, total, external] = ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'].map(gauge);
+  return `V8 heap ${used.toFixed(1)} MiB used of ${total.toFixed(1)} MiB, external ${external.toFixed(1)} MiB`;
+}
+
 interface EtcdResults {
   version: string;
-  puts: LoadResult[];
+  puts: Measured[];
 }
 
 function findEtcd(): string | undefined {
@@ -291,17 +327,19 @@ async function benchEtcd(etcd: string, plan: Plan): Promise<EtcdResults> {
     admin.agent.destroy();
     process.stderr.write(`etcd ${version} ready at ${client} (pid ${child.pid})\n`);
 
-    const puts: LoadResult[] = [];
+    const puts: Measured[] = [];
     for (const [c, count] of plan.levels) {
       const t: Target = { url: new URL(client), agent: new http.Agent({ keepAlive: true, maxSockets: c }) };
       const put = (i: number) => {
         const key = Buffer.from(`/registry/configmaps/${NS_PREFIX}${c}/cm-${i}`).toString('base64');
         return Buffer.from(`{"key":"${key}","value":"${configMap(`cm-${i}`).toString('base64')}"}`);
       };
+      const meter = cpuMeter(child);
       const load = await runLoad(c, count, plan.levelMaxMs, (i) => expect(200, send(t, 'POST', '/v3/kv/put', put(i))));
+      const cpu = meter(load.elapsedMs);
       t.agent.destroy();
       checkLoad(`etcd puts at ${c} clients`, load, count);
-      puts.push(load);
+      puts.push({ load, cpu });
       process.stderr.write(`etcd puts at ${c} clients: ${load.perSecond.toFixed(0)}/s p50 ${load.p50Ms.toFixed(2)} ms p99 ${load.p99Ms.toFixed(2)} ms\n`);
     }
     return { version, puts };
@@ -317,39 +355,48 @@ const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function report(plan: Plan, k: KiteResults, e: EtcdResults | undefined, etcdNote: string): { text: string; targets: string } {
+  const cpu = (c: CpuShare) => `${pct(c.server)} | ${pct(c.bench)} | ${pct(c.other)}`;
   const L: string[] = [];
-  L.push(`Writes: ~1 KiB ConfigMaps (POST over keep-alive HTTPS, client certificate), ${k.watch.watchers} watchers on all ConfigMaps; etcd: ${e ? `${e.version}, ` : ''}PUT /v3/kv/put (JSON gateway, keep-alive HTTP) of the same bytes.`);
+  L.push(`Kite: ~1 KiB ConfigMaps created by POST over keep-alive HTTPS with the admin client certificate, while ${k.watch.watchers} watchers follow all ConfigMaps.`);
   L.push('');
-  L.push('| clients | Kite creates | creates/s | p50 ms | p99 ms | server CPU | bench CPU | watch lag ms | etcd puts/s | etcd p50 ms | etcd p99 ms | Kite ÷ etcd |');
-  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  k.writes.forEach((w, i) => {
-    const p = e?.puts[i];
-    L.push(
-      `| ${w.load.concurrency} | ${n0(w.load.ok)} | ${n0(w.load.perSecond)} | ${n2(w.load.p50Ms)} | ${n2(w.load.p99Ms)} | ${pct(w.serverCpu)} | ${pct(w.load.clientCpu)} | ${n0(w.deliveryMs)} | ` +
-        (p ? `${n0(p.perSecond)} | ${n2(p.p50Ms)} | ${n2(p.p99Ms)} | ${n2(w.load.perSecond / p.perSecond)}x |` : 'n/a | n/a | n/a | n/a |'),
-    );
-  });
+  L.push('| clients | creates | creates/s | p50 ms | p99 ms | server CPU | bench CPU | other CPU | watch lag ms |');
+  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const w of k.writes) {
+    L.push(`| ${w.load.concurrency} | ${n0(w.load.ok)} | ${n0(w.load.perSecond)} | ${n2(w.load.p50Ms)} | ${n2(w.load.p99Ms)} | ${cpu(w.cpu)} | ${n0(w.deliveryMs)} |`);
+  }
   L.push('');
-  L.push('| read | count | rate | p50 ms | p99 ms | server CPU | bench CPU |');
-  L.push('|---|---:|---:|---:|---:|---:|---:|');
-  L.push(`| GET one ConfigMap, 64 clients | ${n0(k.gets.ok)} | ${n0(k.gets.perSecond)}/s | ${n2(k.gets.p50Ms)} | ${n2(k.gets.p99Ms)} | ${pct(k.gets.serverCpu)} | ${pct(k.gets.clientCpu)} |`);
-  L.push(`| LIST ${n0(k.list.objects)} ConfigMaps (median of ${plan.lists}) | 1 | ${n0(k.list.ms)} ms, ${(k.list.bytes / 1048576).toFixed(1)} MiB | | | | |`);
+  if (e) {
+    L.push(`etcd ${e.version}: the same bytes put through its JSON gateway (POST /v3/kv/put, keep-alive HTTP).`);
+    L.push('');
+    L.push('| clients | puts | puts/s | p50 ms | p99 ms | etcd CPU | bench CPU | other CPU | Kite ÷ etcd |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    e.puts.forEach((p, i) => {
+      const ratio = k.writes[i] ? `${n2(k.writes[i].load.perSecond / p.load.perSecond)}x` : 'n/a';
+      L.push(`| ${p.load.concurrency} | ${n0(p.load.ok)} | ${n0(p.load.perSecond)} | ${n2(p.load.p50Ms)} | ${n2(p.load.p99Ms)} | ${cpu(p.cpu)} | ${ratio} |`);
+    });
+    L.push('');
+  }
+  L.push('| read | count | result | p50 ms | p99 ms | server CPU | bench CPU | other CPU |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  L.push(`| GET one ConfigMap, 64 clients | ${n0(k.gets.load.ok)} | ${n0(k.gets.load.perSecond)}/s | ${n2(k.gets.load.p50Ms)} | ${n2(k.gets.load.p99Ms)} | ${cpu(k.gets.cpu)} |`);
+  L.push(`| LIST all ConfigMaps of a namespace (median of ${plan.lists}) | ${n0(k.list.objects)} objects | ${n0(k.list.ms)} ms, ${(k.list.bytes / 1048576).toFixed(1)} MiB | | | | | |`);
   L.push('');
-  L.push(`Server memory: idle RSS ${k.idleRssMiB.toFixed(1)} MiB (settled, before load), peak RSS ${k.peakRssMiB.toFixed(1)} MiB (VmHWM at the end).`);
-  L.push(`Watch delivery: ${k.watch.watchers} watchers, each expected ${n0(k.watch.each)} ADDED events, fewest seen ${n0(k.watch.minSeen)}${k.watch.failures.length ? `; ${k.watch.failures.join('; ')}` : ''}.`);
-  L.push('"server CPU" and "bench CPU" are shares of one core used by the server and by this load generator during the phase.');
+  L.push(`Server memory: idle RSS ${k.idleRssMiB.toFixed(1)} MiB (settled, before load${k.idleHeap ? `; ${k.idleHeap}` : ''}); peak RSS ${k.peakRssMiB.toFixed(1)} MiB (VmHWM at the end).`);
+  L.push(`Watch delivery: ${k.watch.watchers} watchers, each expected ${n0(k.watch.each)} ADDED events, fewest seen ${n0(k.watch.minSeen)}${k.watch.failures.length ? `; ${k.watch.failures.join('; ')}` : ''}; "watch lag" is the time from the last create's reply to the last watcher's event.`);
+  L.push('CPU columns are shares of one core during the phase: the server under test, this load generator, and all other processes on the machine (noise).');
   if (etcdNote) L.push(etcdNote);
 
-  const top = k.writes[k.writes.length - 1];
-  const topEtcd = e?.puts[e.puts.length - 1];
-  const T: string[] = ['| target (64 clients) | measured | result |', '|---|---:|---|'];
+  const top = k.writes[k.writes.length - 1].load;
+  const topEtcd = e?.puts[e.puts.length - 1]?.load;
+  const idleMB = (k.idleRssMiB * 1048576) / 1e6;
+  const T: string[] = ['| target | measured | result |', '|---|---:|---|'];
   const row = (name: string, measured: string, ok: boolean | undefined) => T.push(`| ${name} | ${measured} | ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'} |`);
-  row(`creates/s ≥ ${n0(TARGET.createsPerSec)}`, n0(top.load.perSecond), top.load.perSecond >= TARGET.createsPerSec);
-  row(`create p99 ≤ ${TARGET.createP99Ms} ms`, `${n2(top.load.p99Ms)} ms`, top.load.p99Ms <= TARGET.createP99Ms);
-  const ratio = topEtcd ? top.load.perSecond / topEtcd.perSecond : NaN;
-  row(`creates/s ≥ ${TARGET.etcdRatio}x etcd puts/s`, topEtcd ? `${n2(ratio)}x` : 'no etcd', topEtcd ? ratio >= TARGET.etcdRatio : undefined);
-  row(`GETs/s ≥ ${n0(TARGET.getsPerSec)}`, n0(k.gets.perSecond), k.gets.perSecond >= TARGET.getsPerSec);
-  row(`idle RSS ≤ ${TARGET.idleRssMiB} MB`, `${k.idleRssMiB.toFixed(1)} MiB`, k.idleRssMiB <= TARGET.idleRssMiB);
+  row(`creates/s at 64 clients ≥ ${n0(TARGET.createsPerSec)}`, n0(top.perSecond), top.perSecond >= TARGET.createsPerSec);
+  row(`create p99 at 64 clients ≤ ${TARGET.createP99Ms} ms`, `${n2(top.p99Ms)} ms`, top.p99Ms <= TARGET.createP99Ms);
+  const ratio = topEtcd ? top.perSecond / topEtcd.perSecond : NaN;
+  row(`creates/s ≥ ${TARGET.etcdRatio}x etcd puts/s at 64 clients`, topEtcd ? `${n2(ratio)}x` : 'no etcd', topEtcd ? ratio >= TARGET.etcdRatio : undefined);
+  row(`GETs/s at 64 clients ≥ ${n0(TARGET.getsPerSec)}`, n0(k.gets.load.perSecond), k.gets.load.perSecond >= TARGET.getsPerSec);
+  row(`idle RSS ≤ ${TARGET.idleRssMB} MB`, `${idleMB.toFixed(1)} MB (${k.idleRssMiB.toFixed(1)} MiB)`, idleMB <= TARGET.idleRssMB);
   return { text: L.join('\n'), targets: T.join('\n') };
 }
 

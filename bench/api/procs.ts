@@ -71,12 +71,25 @@ export class Child {
 
   /** User+system CPU seconds the process has used so far. */
   cpuSeconds(): number {
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th
-    // fields of /proc/PID/stat, in clock ticks (USER_HZ, 100 on Linux).
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
+    return cpuSecondsOf(this.pid);
   }
+}
+
+// /proc times are in clock ticks of USER_HZ, which Linux fixes at 100 for user space.
+const USER_HZ = 100;
+
+/** User+system CPU seconds a process has used so far (utime and stime in /proc/PID/stat). */
+export function cpuSecondsOf(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may itself hold spaces.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / USER_HZ;
+}
+
+/** CPU seconds all processes on the machine have spent busy so far (all cores summed). */
+export function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / USER_HZ;
 }
 
 const running = new Set<Child>();

@@ -173,7 +173,7 @@ export class KiteServer {
     });
   }
 
-  /** Whether /readyz (or /version) answers 200. */
+  /** Whether GET /version answers 200. */
   async healthy(): Promise<boolean> {
     try {
       return (await this.request('GET', '/version')).status === 200;

@@ -140,7 +140,13 @@ export class Discovery {
   }
 }
 
-/** Whether Accept asks for aggregated discovery (v2 or v2beta1). */
+/**
+ * Whether Accept lists aggregated discovery v2, the only version served. Clients that
+ * offer only v2beta1 (kubectl ≤ 1.29) cannot parse v2 and get the legacy documents.
+ */
 export function wantsAggregated(accept: string | undefined): boolean {
-  return !!accept && accept.includes('as=APIGroupDiscoveryList') && accept.includes('g=apidiscovery.k8s.io;v=v2');
+  return !!accept && accept.split(',').some((range) => {
+    const params = range.split(';').map((p) => p.trim());
+    return params.includes('g=apidiscovery.k8s.io') && params.includes('v=v2') && params.includes('as=APIGroupDiscoveryList');
+  });
 }

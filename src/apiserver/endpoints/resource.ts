@@ -306,7 +306,9 @@ export async function handleDelete(ctx: Ctx, served: ServedResource, store: Gene
     // Like upstream, most resources answer a finished delete with a Success Status.
     return send(ctx.res, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, kind: served.plural, uid: obj.metadata.uid } }), ctx.write.warnings);
   }
-  send(ctx.res, deleted ? 200 : 202, JSON.stringify(obj), ctx.write.warnings);
+  // Upstream answers 202 only for a pending delete that asked orphanDependents=false;
+  // a pending Foreground/Orphan delete or graceful pod deletion is a 200.
+  send(ctx.res, !deleted && opts.orphanDependents === false ? 202 : 200, JSON.stringify(obj), ctx.write.warnings);
 }
 
 export async function handleDeleteCollection(ctx: Ctx, served: ServedResource, store: GenericStore): Promise<void> {

@@ -30,6 +30,10 @@ function validateEventCreate(obj: KObject): FieldError[] {
   }
   if (asStr(obj.note).length > NOTE_LIMIT) errs.push(field.invalid('message', '', `can have at most ${NOTE_LIMIT} characters`));
   errs.push(...isDNS1123Subdomain(namespace).map((m) => field.invalid('namespace', namespace, m)));
+  if (isObj(obj.series)) {
+    if (asNum(obj.series.count) < 2) errs.push(field.invalid('series.count', '', 'should be at least 2'));
+    if (!asStr(obj.series.lastObservedTime)) errs.push(field.required('series.lastObservedTime', ''));
+  }
   if (!asStr(obj.eventTime)) errs.push(field.required('eventTime', ''));
   if (obj.type !== 'Normal' && obj.type !== 'Warning') errs.push(field.invalid('type', '', `has invalid value: ${asStr(obj.type)}`));
   if (isSet(obj.deprecatedFirstTimestamp)) errs.push(field.invalid('firstTimestamp', '', 'needs to be unset'));
@@ -37,10 +41,6 @@ function validateEventCreate(obj: KObject): FieldError[] {
   if (asNum(obj.deprecatedCount) !== 0) errs.push(field.invalid('count', '', 'needs to be unset'));
   const source = asObj(obj.deprecatedSource);
   if (asStr(source.component) || asStr(source.host)) errs.push(field.invalid('source', '', 'needs to be unset'));
-  if (isObj(obj.series)) {
-    if (asNum(obj.series.count) < 2) errs.push(field.invalid('series.count', '', 'should be at least 2'));
-    if (!asStr(obj.series.lastObservedTime)) errs.push(field.required('series.lastObservedTime', ''));
-  }
   return errs;
 }
 

@@ -51,21 +51,9 @@ export function containerCells(template: unknown): [string, string] {
   return [containers.map((c) => asStr(c.name)).join(','), containers.map((c) => asStr(c.image)).join(',')];
 }
 
-/** The "<none>" / "<unset>" placeholder cells upstream prints for absent values. */
-export const orNone = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : '<none>');
-
 // ---- selectors ------------------------------------------------------------------------
 
 export const asSelector = (v: unknown): LabelSelector | undefined => (isObj(v) ? (v as LabelSelector) : undefined);
-
-/** Whether a LabelSelector matches the labels; false when the selector is malformed. */
-export function selectorMatches(ls: LabelSelector | undefined, labels: unknown): boolean {
-  try {
-    return selectorFromLabelSelector(ls).matches(asObj(labels) as Record<string, string>);
-  } catch {
-    return false;
-  }
-}
 
 /** Selector string for tables ("app=x"), "" for an empty selector, "<invalid>" for a malformed one. */
 export function selectorString(ls: LabelSelector | undefined): string {

@@ -104,3 +104,47 @@ export function killAll(): void {
     }
   }
 }
+
+/** Shares of one core used during a phase: by the process under test, by this load generator, by everything else. */
+export interface CpuShare {
+  server: number;
+  bench: number;
+  other: number;
+}
+
+/**
+ * Starts measuring CPU; the returned function gives the shares since then. `others` are
+ * further children of this benchmark (an idle second server), counted neither as the
+ * server nor as noise.
+ */
+export function cpuMeter(server: Child, others: Child[] = []): (elapsedMs: number) => CpuShare {
+  const live = () => others.filter((c) => !c.exited);
+  const sum = (cs: Child[]) => cs.reduce((s, c) => s + c.cpuSeconds(), 0);
+  const s0 = server.cpuSeconds();
+  const o0 = sum(live());
+  const b0 = cpuSecondsOf('self');
+  const m0 = machineBusySeconds();
+  return (elapsedMs) => {
+    const secs = elapsedMs / 1000;
+    const srv = (server.cpuSeconds() - s0) / secs;
+    const bench = (cpuSecondsOf('self') - b0) / secs;
+    const mine = (sum(live()) - o0) / secs;
+    return { server: srv, bench, other: Math.max(0, (machineBusySeconds() - m0) / secs - srv - bench - mine) };
+  };
+}
+
+/**
+ * Waits, in 500 ms windows, until processes other than ours use less than `maxOther`
+ * of a core, for at most `maxMs`. Returns that share in the last window. Benchmarks on a
+ * shared machine are only comparable when the rest of it is quiet.
+ */
+export async function waitQuiet(ours: Child[], maxOther: number, maxMs: number): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const t0 = Date.now();
+    const meter = cpuMeter(ours[0], ours.slice(1));
+    await new Promise((r) => setTimeout(r, 500));
+    const other = meter(Date.now() - t0).other;
+    if (other < maxOther || Date.now() >= deadline) return other;
+  }
+}

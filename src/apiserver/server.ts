@@ -235,6 +235,10 @@ export class ApiServer {
     if (!served.verbs.includes(info.verb === 'watch' ? 'watch' : info.verb)) {
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
+    // Upstream routes PUT/PATCH only on an object's path and POST only on the collection.
+    if (((info.verb === 'update' || info.verb === 'patch') && !info.name) || (info.verb === 'create' && info.name)) {
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
     const store = this.store(served);
     switch (info.verb) {
       case 'get': return handleGet(ctx, served, store);

@@ -7,6 +7,7 @@ import { builtinResources, inDiscoveryOrder } from '../api/resources/index.js';
 import type { KObject } from '../api/types.js';
 import { StatusError } from '../machinery/errors.js';
 import { Authenticator, staticTokens } from '../apiserver/filters/authn.js';
+import { CrdController } from '../apiserver/crd/index.js';
 import { createHooks } from '../apiserver/hooks.js';
 import { ResourceTable } from '../apiserver/resources.js';
 import { ServiceAccountTokens } from '../apiserver/satoken.js';
@@ -20,6 +21,8 @@ import type { Storage } from '../storage/types.js';
 import { logger } from '../util/log.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki } from './pki.js';
+import { runControllers } from './controllers.js';
+import type { ControllerOptions } from '../controllers/index.js';
 
 const log = logger('server');
 
@@ -30,6 +33,9 @@ export interface ServerOptions {
   writeKubeconfig?: string;
   store: 'sqlite' | 'memory';
   disableAgent: boolean;
+  controllerOptions?: Partial<ControllerOptions>;
+  /** Controllers not to run (by name, as in src/controllers/index.ts). */
+  disabledControllers?: string[];
   /** Called with progress lines ("step ... 12ms") for the CLI to print. */
   progress?: (line: string) => void;
 }
@@ -81,11 +87,13 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   authn.addTokenAuthenticator(staticTokens({ [adminToken]: { username: 'kite-admin', groups: ['system:masters'] } }));
   const authenticateToken = async (t: string) => tokens.authenticate(t) ?? (t === adminToken ? { username: 'kite-admin', groups: ['system:masters', 'system:authenticated'] } : undefined);
 
+  // Custom resource schemas come from the CRD controller, which needs the running server.
+  let crds: CrdController | undefined;
   api = new ApiServer({
     storage,
     resources: table,
     authenticator: authn,
-    hooks: createHooks(),
+    hooks: createHooks((r) => crds?.schemaFor(r)),
     tls: { key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert },
     bindAddress: o.bindAddress,
     port: o.port,
@@ -98,6 +106,12 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   step(`API serving on https://${advertised}:${api.port}`);
   await bootstrap(api);
   step('bootstrap objects ready');
+  const components = [runControllers(api, signal, o.controllerOptions, o.disabledControllers ?? [])];
+  step('controllers started');
+  crds = new CrdController({ api, openapi });
+  const crdsRunning = crds.start(signal);
+  await Promise.race([crds.ready, serving]);
+  step('custom resource definitions served');
 
   const url = `https://${advertised.includes(':') ? `[${advertised}]` : advertised}:${api.port}`;
   const kubeconfigPath = o.writeKubeconfig ?? join(o.dataDir, 'kubeconfig.yaml');
@@ -108,8 +122,10 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   const compactor = startCompactor(storage);
   try {
     await serving;
+    await Promise.allSettled(components);
   } finally {
     clearInterval(compactor);
+    await Promise.allSettled([crdsRunning]);
     await storage.close();
   }
 }

@@ -1,0 +1,2 @@
+export { FakeApi, type FakeApiOptions, type FakeRequest, type Reactor, type Verb } from './fakeapi.js';
+export { eventually, tick } from './eventually.js';

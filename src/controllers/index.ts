@@ -1,0 +1,8 @@
+// The controllers `kite server` runs, in start order. Each entry is a factory; the
+// composition root (src/cluster/controllers.ts) builds and runs them.
+import type { ControllerFactory } from './context.js';
+
+export * from './context.js';
+
+export const CONTROLLERS: Record<string, ControllerFactory> = {
+};

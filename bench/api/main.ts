@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EtcdServer, findEtcd } from './etcd.js';
+import { FloorServer } from './floor.js';
 import { KiteServer } from './kite.js';
 import { runLoad, send, until, type LoadResult } from './load.js';
 import { cpuMeter, killAll, waitQuiet, type Child, type CpuShare } from './procs.js';
@@ -87,6 +88,8 @@ interface Results {
   etcdVersion?: string;
   puts: Phase[];
   gets: Phase;
+  /** The same GETs against a minimal Node HTTPS server: the platform's ceiling here. */
+  floorGets: Phase;
   list: { objects: number; ms: number; bytes: number };
   watch: { watchers: number; each: number; fewest: number };
 }
@@ -96,6 +99,7 @@ async function run(plan: Plan, root: string, etcdBin: string | undefined, cpuPro
   tempDirs.add(dir);
   let kite: KiteServer | undefined;
   let etcd: EtcdServer | undefined;
+  let floor: FloorServer | undefined;
   const watchers: Watcher[] = [];
   try {
     kite = await KiteServer.start(root, dir, cpuProfDir);
@@ -177,7 +181,14 @@ async function run(plan: Plan, root: string, etcdBin: string | undefined, cpuPro
       listBytes = r.bytes;
       listed = (JSON.parse(r.body!.toString('utf8')) as { items: unknown[] }).items.length;
     }
+    const sample = await send(reader, 'GET', `/api/v1/namespaces/${nsLast}/configmaps/cm-0`, undefined, true);
     reader.agent.destroy();
+    if (sample.status !== 200 || !sample.body) throw new Error(`GET cm-0: HTTP ${sample.status}`);
+    floor = await FloorServer.start(dir, kite.creds.key, kite.creds.cert, sample.body);
+    ours.push(floor.child);
+    const plain = floor.target(64);
+    const floorGets = await phase('reference GETs at 64 clients', floor.child, 64, plan.gets, plan.getMaxMs, () => expect(200, send(plain, 'GET', '/')));
+    plain.agent.destroy();
     check(listed === createdLast, `LIST returned ${listed} objects, expected ${createdLast}`);
     listTimes.sort((a, b) => a - b);
 
@@ -192,12 +203,13 @@ async function run(plan: Plan, root: string, etcdBin: string | undefined, cpuPro
       etcdVersion: etcd?.version,
       puts,
       gets,
+      floorGets,
       list: { objects: listed, ms: listTimes[Math.floor(listTimes.length / 2)], bytes: listBytes },
       watch: { watchers: watchers.length, each: created, fewest: Math.min(...seen) },
     };
   } finally {
     for (const w of watchers) w.close();
-    await Promise.all([kite?.child.stop(), etcd?.child.stop()]);
+    await Promise.all([kite?.child.stop(), etcd?.child.stop(), floor?.child.stop()]);
     rmSync(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
   }
@@ -208,33 +220,34 @@ const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function report(plan: Plan, r: Results): { text: string; targets: string } {
-  const cpu = (p: Phase) => `${pct(p.cpu.server)} | ${pct(p.cpu.bench)} | ${pct(p.cpu.other)}`;
+  const cpu = (p: Phase) => `${pct(p.cpu.server)} | ${n0((p.cpu.server / p.load.perSecond) * 1e6)} | ${pct(p.cpu.bench)} | ${pct(p.cpu.other)}`;
   const L: string[] = [];
   L.push(`Kite: ~1 KiB ConfigMaps created by POST over keep-alive HTTPS with the admin client certificate, while ${r.watch.watchers} watchers follow all ConfigMaps.`);
   L.push('');
-  L.push('| clients | creates | creates/s | p50 ms | p99 ms | server CPU | bench CPU | other CPU | watch lag ms |');
-  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| clients | creates | creates/s | p50 ms | p99 ms | server CPU | server µs/op | bench CPU | other CPU | watch lag ms |');
+  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const p of r.creates) L.push(`| ${p.load.concurrency} | ${n0(p.load.ok)} | ${n0(p.load.perSecond)} | ${n2(p.load.p50Ms)} | ${n2(p.load.p99Ms)} | ${cpu(p)} | ${n0(p.watchLagMs)} |`);
   L.push('');
   if (r.etcdVersion) {
     L.push(`etcd ${r.etcdVersion}: the same bytes put through its JSON gateway (POST /v3/kv/put, keep-alive HTTP), each level right after Kite's.`);
     L.push('');
-    L.push('| clients | puts | puts/s | p50 ms | p99 ms | etcd CPU | bench CPU | other CPU | Kite ÷ etcd |');
-    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push('| clients | puts | puts/s | p50 ms | p99 ms | etcd CPU | etcd µs/op | bench CPU | other CPU | Kite ÷ etcd |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     r.puts.forEach((p, i) => {
       L.push(`| ${p.load.concurrency} | ${n0(p.load.ok)} | ${n0(p.load.perSecond)} | ${n2(p.load.p50Ms)} | ${n2(p.load.p99Ms)} | ${cpu(p)} | ${n2(r.creates[i].load.perSecond / p.load.perSecond)}x |`);
     });
   } else L.push('etcd was not found on PATH (install it with `node scripts/ensure-etcd.mjs`); the comparison was skipped.');
   L.push('');
-  L.push('| read | count | result | p50 ms | p99 ms | server CPU | bench CPU | other CPU |');
-  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| read | count | result | p50 ms | p99 ms | server CPU | server µs/op | bench CPU | other CPU |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   L.push(`| GET one ConfigMap, 64 clients | ${n0(r.gets.load.ok)} | ${n0(r.gets.load.perSecond)}/s | ${n2(r.gets.load.p50Ms)} | ${n2(r.gets.load.p99Ms)} | ${cpu(r.gets)} |`);
-  L.push(`| LIST a namespace's ConfigMaps (median of ${plan.lists}) | ${n0(r.list.objects)} objects | ${n0(r.list.ms)} ms, ${(r.list.bytes / 1048576).toFixed(1)} MiB | | | | | |`);
+  L.push(`| GET, minimal Node HTTPS server answering the same bytes (reference) | ${n0(r.floorGets.load.ok)} | ${n0(r.floorGets.load.perSecond)}/s | ${n2(r.floorGets.load.p50Ms)} | ${n2(r.floorGets.load.p99Ms)} | ${cpu(r.floorGets)} |`);
+  L.push(`| LIST a namespace's ConfigMaps (median of ${plan.lists}) | ${n0(r.list.objects)} objects | ${n0(r.list.ms)} ms, ${(r.list.bytes / 1048576).toFixed(1)} MiB | | | | | | |`);
   L.push('');
   L.push(`Server memory: idle RSS ${r.idleRssMiB.toFixed(1)} MiB (settled, before load${r.idleHeap ? `; ${r.idleHeap}` : ''}); peak RSS ${r.peakRssMiB.toFixed(1)} MiB (VmHWM at the end).`);
   L.push(`Watch delivery: ${r.watch.watchers} watchers, each expected ${n0(r.watch.each)} ADDED events, fewest seen ${n0(r.watch.fewest)}. "watch lag" is the time from the last create's reply to the last watcher's event.`);
-  L.push('CPU columns are shares of one core during the phase: the server under test, this load generator, and all unrelated processes on the machine (noise).');
-  const noisy = [...r.creates, ...r.puts, r.gets].filter((p) => p.cpu.other > NOISY);
+  L.push('CPU columns are shares of one core during the phase: the server under test (and its CPU time per request), this load generator, and all unrelated processes on the machine (noise).');
+  const noisy = [...r.creates, ...r.puts, r.gets, r.floorGets].filter((p) => p.cpu.other > NOISY);
   if (noisy.length) L.push(`**Contended:** unrelated processes used more than ${pct(NOISY)} of a core during: ${noisy.map((p) => `${p.name} (${pct(p.cpu.other)})`).join(', ')}. Those numbers understate the servers.`);
 
   const top = r.creates[r.creates.length - 1].load;
@@ -246,7 +259,7 @@ function report(plan: Plan, r: Results): { text: string; targets: string } {
   row(`create p99 at 64 clients ≤ ${TARGET.createP99Ms} ms`, `${n2(top.p99Ms)} ms`, top.p99Ms <= TARGET.createP99Ms);
   const ratio = topEtcd ? top.perSecond / topEtcd.perSecond : NaN;
   row(`creates/s ≥ ${TARGET.etcdRatio}x etcd puts/s at 64 clients`, topEtcd ? `${n2(ratio)}x` : 'no etcd', topEtcd ? ratio >= TARGET.etcdRatio : undefined);
-  row(`GETs/s at 64 clients ≥ ${n0(TARGET.getsPerSec)}`, n0(r.gets.load.perSecond), r.gets.load.perSecond >= TARGET.getsPerSec);
+  row(`GETs/s at 64 clients ≥ ${n0(TARGET.getsPerSec)}`, `${n0(r.gets.load.perSecond)} (reference server ${n0(r.floorGets.load.perSecond)})`, r.gets.load.perSecond >= TARGET.getsPerSec);
   row(`idle RSS ≤ ${TARGET.idleRssMB} MB`, `${idleMB.toFixed(1)} MB (${r.idleRssMiB.toFixed(1)} MiB)`, idleMB <= TARGET.idleRssMB);
   return { text: L.join('\n'), targets: T.join('\n') };
 }

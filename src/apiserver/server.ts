@@ -74,7 +74,8 @@ export class ApiServer {
   /** The store behind a served resource (shared by every version of the resource). */
   store(served: ServedResource): GenericStore {
     let s = this.stores.get(served.keyPrefix + served.version);
-    if (s) return s;
+    // A re-registered resource (CRD changed) gets a store with its new strategy.
+    if (s && s.res === served) return s;
     let cache = [...this.stores.values()].find((x) => x.res.keyPrefix === served.keyPrefix)?.cache;
     if (!cache) {
       cache = new WatchCache(this.opts.storage, served.keyPrefix);

@@ -184,6 +184,18 @@ describe('bad input over HTTPS', () => {
     await alive();
   });
 
+  test('aggregated discovery only for clients that accept v2', async () => {
+    const v2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+    const v2beta1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
+    const agg = await s.request('GET', '/apis', { headers: { Accept: `${v2},${v2beta1},application/json` } });
+    assert.equal(agg.headers['content-type'], v2);
+    assert.equal(agg.json().kind, 'APIGroupDiscoveryList');
+    // kubectl <= 1.29 offers only v2beta1 and cannot read v2: it gets the legacy list.
+    const legacy = await s.request('GET', '/apis', { headers: { Accept: `${v2beta1},application/json` } });
+    assert.equal(legacy.headers['content-type'], 'application/json');
+    assert.equal(legacy.json().kind, 'APIGroupList');
+  });
+
   test('other protocol errors: 404, 405, 415', async () => {
     status(await s.request('GET', '/api/v1/namespaces/default/nosuchresources'), 404, 'NotFound');
     status(await s.request('GET', '/apis/nosuch.example.com/v1/things'), 404, 'NotFound');

@@ -54,13 +54,16 @@ test('acknowledged creates survive kill -9 of a sqlite server', async () => {
 
     s = await startServer({ store: 'sqlite', dir: s.dir });
     assert.deepEqual(await missingOf(s, acked), [], `every acknowledged object survives (${acked.length} acknowledged)`);
-    const list = (await s.request('GET', '/api/v1/namespaces/default/configmaps')).json() as { items: { metadata: { name: string } }[] };
+    const list = (await s.request('GET', '/api/v1/namespaces/default/configmaps')).json() as { metadata: { resourceVersion: string }; items: { metadata: { name: string; resourceVersion: string } }[] };
     const listed = new Set(list.items.map((i) => i.metadata.name));
     assert.deepEqual(acked.filter((n) => !listed.has(n)), [], 'the list agrees with the gets');
 
-    // The store still takes writes after recovery.
+    // The store still takes writes after recovery, and resourceVersions keep increasing.
     const r = await s.request('POST', '/api/v1/namespaces/default/configmaps', { body: JSON.stringify({ metadata: { name: 'after-crash' } }) });
     assert.equal(r.status, 201, r.body);
+    const rv = Number((r.json() as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+    const highest = Math.max(...list.items.map((i) => Number(i.metadata.resourceVersion)));
+    assert.ok(rv > highest && rv > Number(list.metadata.resourceVersion), `new resourceVersion ${rv} after ${highest}`);
   } finally {
     await s.cleanup();
   }

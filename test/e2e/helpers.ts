@@ -67,6 +67,7 @@ export interface RequestOptions {
 export class KiteServer {
   private exited: Promise<number | null>;
   private stopped = false;
+  private creds?: Credentials;
   stderr = '';
   url = '';
 
@@ -146,7 +147,7 @@ export class KiteServer {
 
   /** An HTTPS request authenticated with the kubeconfig's admin client certificate. */
   request(method: string, path: string, o: RequestOptions = {}): Promise<HttpResult> {
-    const creds = credentials(this.kubeconfig);
+    const creds = (this.creds ??= credentials(this.kubeconfig));
     const u = new URL(path, creds.server);
     const body = o.body === undefined ? undefined : Buffer.from(o.body);
     return new Promise((resolve, reject) => {

@@ -102,6 +102,9 @@ const customResourceDefinitions: ResourceStrategy = {
   },
   prepareForCreate(obj) {
     obj.status = { acceptedNames: { kind: '', plural: '' } };
+    // Deleting a CRD first deletes its custom resources: the CRD controller holds this finalizer.
+    const fin = obj.metadata.finalizers ?? [];
+    if (!fin.includes('customresourcecleanup.apiextensions.k8s.io')) obj.metadata.finalizers = [...fin, 'customresourcecleanup.apiextensions.k8s.io'];
     recordStorageVersion(obj);
   },
   prepareForUpdate(obj, old) {

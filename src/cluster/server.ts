@@ -106,7 +106,7 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   step(`API serving on https://${advertised}:${api.port}`);
   await bootstrap(api);
   step('bootstrap objects ready');
-  const components = [runControllers(api, signal, o.controllerOptions, o.disabledControllers ?? [])];
+  const components = [runControllers(api, signal, { rootCaCert: pki.ca.cert, ...o.controllerOptions }, o.disabledControllers ?? [])];
   step('controllers started');
   crds = new CrdController({ api, openapi });
   const crdsRunning = crds.start(signal);

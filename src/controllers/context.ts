@@ -18,6 +18,8 @@ export interface ControllerOptions {
   serviceNodePortRange: string;
   /** --cluster-cidr (pod network; nodes get a /24 each). */
   clusterCidr: string;
+  /** PEM bundle published as kube-root-ca.crt in every namespace. */
+  rootCaCert?: string;
   /** --concurrent-*-syncs defaults to 5 upstream; one knob here. */
   workers: number;
 }

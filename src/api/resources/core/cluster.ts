@@ -14,6 +14,7 @@ export const namespaceStrategy: ResourceStrategy = {
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   subresources: { status: true },
   generation: false,
+  nameValidation: 'label',
   defaults(obj) {
     if (obj.metadata.name) obj.metadata.labels = { ...obj.metadata.labels, [NAME_LABEL]: obj.metadata.name };
     setDefault(child(obj, 'status'), 'phase', 'Active');
@@ -29,9 +30,10 @@ export const namespaceStrategy: ResourceStrategy = {
     obj.spec = { ...asObj(obj.spec), finalizers: asObj(old.spec).finalizers };
     if (asObj(old.spec).finalizers === undefined) delete asObj(obj.spec).finalizers;
   },
-  validate(obj) {
-    const name = asStr(obj.metadata.name);
-    return name ? isDNS1123Label(name).map((m) => field.invalid('metadata.name', name, m)) : [];
+  // Deletion waits for the namespace controller to empty it and clear spec.finalizers.
+  pendingFinalization: (obj) => asArr(asObj(obj.spec).finalizers).length > 0,
+  markDeleting(obj) {
+    obj.status = { ...asObj(obj.status), phase: 'Terminating' };
   },
   columns: [{ name: 'Status', type: 'string', description: 'The status of the namespace', priority: 0 }, AGE_COLUMN],
   row: (obj, ctx) => [asStr(asObj(obj.status).phase), ageSince(obj.metadata.creationTimestamp, ctx.now)],

@@ -37,7 +37,7 @@ describe('parseSelector', () => {
 
   test('rejects bad selectors with upstream messages', () => {
     const cases: [string, string][] = [
-      ['x=a||y=b,', `unable to parse requirement: values[0][x]: Invalid value: "a||y": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue', or 'my_value', or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`],
+      ['x=a||y=b,', `unable to parse requirement: values[0][x]: Invalid value: "a||y": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`],
       ['x in (a b)', "unable to parse requirement: found 'b', expected: ',' or ')'"],
       ['!', "unable to parse requirement: found '', expected: identifier"],
       ['x==a==b', "found '==', expected: ',' or 'end of string'"],
@@ -133,7 +133,7 @@ describe('selectorFromLabelSelector', () => {
       [{ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }, '"Gt" is not a valid label selector operator'],
       [{ matchExpressions: [{ key: 'a', operator: 'In' }] }, "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty"],
       [{ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }, `values: Invalid value: ["x"]: values set must be empty for exists and does not exist`],
-      [{ matchLabels: { 'a/b/c': 'x' } }, `key: Invalid value: "a/b/c": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`],
+      [{ matchLabels: { 'a/b/c': 'x' } }, `key: Invalid value: "a/b/c": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`],
     ];
     for (const [ls, want] of cases) {
       assert.throws(() => selectorFromLabelSelector(ls), (e: unknown) => e instanceof StatusError && e.code === 400 && e.message === want, want);

@@ -8,7 +8,7 @@ import {
 } from './validation.js';
 
 const SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
 describe('format checks', () => {
   test('DNS names', () => {
@@ -22,7 +22,7 @@ describe('format checks', () => {
       [isDNS1123Label, 'a.b', ['must not contain dots']],
       [isDNS1123Label, '-a', [LABEL_MSG]],
       [isDNS1123Label, 'a'.repeat(64), ['must be no more than 63 characters']],
-      [isDNS1035Label, '1abc', ["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"]],
+      [isDNS1035Label, '1abc', ["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"]],
       [isDNS1035Label, 'abc-1', []],
     ];
     for (const [fn, v, want] of cases) assert.deepEqual(fn(v), want, `${fn.name}(${v})`);
@@ -32,7 +32,7 @@ describe('format checks', () => {
     assert.deepEqual(isQualifiedName('app.kubernetes.io/name'), []);
     assert.deepEqual(isQualifiedName('MyName'), []);
     assert.deepEqual(isQualifiedName('/a'), ['prefix part must be non-empty']);
-    assert.deepEqual(isQualifiedName('a/'), ['name part must be non-empty', "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]);
+    assert.deepEqual(isQualifiedName('a/'), ['name part must be non-empty', "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]);
     assert.deepEqual(isQualifiedName('a'.repeat(64)), ['name part must be no more than 63 bytes']);
     assert.equal(isQualifiedName('a/b/c').length, 1);
     assert.deepEqual(isValidLabelValue(''), []);

@@ -7,7 +7,7 @@ import { field, type FieldError } from './errors.js';
 
 function regexError(msg: string, re: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${re}')`;
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${re}')`;
 }
 /** Upstream has two wordings: "characters" for DNS names, "bytes" for label keys and values. */
 const maxLenChars = (n: number) => `must be no more than ${n} characters`;
@@ -139,7 +139,7 @@ const envVarNameRe = new RegExp(`^${envVarNameFmt}$`);
 /** Container env var names (the strict, pre-relaxed rule). */
 export function isEnvVarName(value: string): string[] {
   const errs: string[] = [];
-  if (!envVarNameRe.test(value)) errs.push(regexError("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit", envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1'));
+  if (!envVarNameRe.test(value)) errs.push(regexError("a valid environment variable name must consist of alphabetic characters, digits, '_', '-',  or '.', and must not start with a digit", envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1'));
   return errs.concat(chDirPrefixErrors(value));
 }
 

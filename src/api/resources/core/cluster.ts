@@ -3,7 +3,6 @@ import type { KObject, ResourceStrategy, TableColumn } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
 import { asArr, asNum, asObj, asObjs, asStr, child, setDefault } from './util.js';
 import { ageSince } from '../../../machinery/duration.js';
-import { isDNS1123Label } from '../../../machinery/validation.js';
 import { AGE_COLUMN } from './columns.js';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';

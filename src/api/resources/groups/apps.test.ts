@@ -68,7 +68,7 @@ describe('Deployment', () => {
     ['bad percent', {
       selector: { matchLabels: { app: 'web' } }, template: template(), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '150%', maxUnavailable: 'x' } },
     }, [
-      "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"x\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%', or '93%', regex used for validation is '[0-9]+%')",
+      "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"x\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
     ]],
     ['restartPolicy', { selector: { matchLabels: { app: 'web' } }, template: { ...template(), spec: { ...template().spec, restartPolicy: 'Never' } } }, [
       'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',

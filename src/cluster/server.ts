@@ -22,7 +22,8 @@ import { logger } from '../util/log.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki } from './pki.js';
 import { runControllers } from './controllers.js';
-import type { ControllerOptions } from '../controllers/index.js';
+import { DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from '../controllers/index.js';
+import { admissionChain, clusterAdmission } from '../apiserver/admission/index.js';
 
 const log = logger('server');
 
@@ -97,7 +98,10 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
     tls: { key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert },
     bindAddress: o.bindAddress,
     port: o.port,
-    admit: namespaceLifecycle(() => api),
+    admit: admissionChain([namespaceLifecycle(() => api), ...clusterAdmission(() => api, {
+      serviceCidr: o.controllerOptions?.serviceClusterIpRange ?? DEFAULT_CONTROLLER_OPTIONS.serviceClusterIpRange,
+      nodePortRange: o.controllerOptions?.serviceNodePortRange ?? DEFAULT_CONTROLLER_OPTIONS.serviceNodePortRange,
+    })]),
     special: specialHandlers({ authorize: allowAll, tokens, authenticateToken, now: Date.now }),
     nonResource: (req, res, url) => serveOpenAPI(openapi, req, res, url),
   });

@@ -39,19 +39,19 @@ describe('runLoad', () => {
 });
 
 describe('EventCounter', () => {
-  const ev = (type: string, ns: string) => JSON.stringify({ type, object: { kind: 'ConfigMap', metadata: { name: 'a', namespace: ns } } }) + '\n';
+  const ev = (type: string, ns: string, name = 'cm-1') => JSON.stringify({ type, object: { kind: 'ConfigMap', metadata: { name, namespace: ns } } }) + '\n';
 
   test('counts ADDED events in the benchmark namespaces across chunk boundaries', () => {
-    const c = new EventCounter('kbench-');
-    const stream = ev('ADDED', 'kbench-1') + ev('ADDED', 'kube-system') + ev('MODIFIED', 'kbench-1') + ev('ADDED', 'kbench-64');
+    const c = new EventCounter('kbench-', 'cm-');
+    const stream = ev('ADDED', 'kbench-1') + ev('ADDED', 'kube-system') + ev('MODIFIED', 'kbench-1') + ev('ADDED', 'kbench-64') + ev('ADDED', 'kbench-64', 'kube-root-ca.crt');
     for (let i = 0; i < stream.length; i += 7) c.push(stream.slice(i, i + 7));
     assert.equal(c.added, 2);
     assert.equal(c.other, 1);
   });
 
   test('falls back to JSON when "type" is not the first key', () => {
-    const c = new EventCounter('kbench-');
-    c.push(JSON.stringify({ object: { metadata: { namespace: 'kbench-1' } }, type: 'ADDED' }) + '\n');
+    const c = new EventCounter('kbench-', 'cm-');
+    c.push(JSON.stringify({ object: { metadata: { name: 'cm-7', namespace: 'kbench-1' } }, type: 'ADDED' }) + '\n');
     assert.equal(c.added, 1);
     assert.throws(() => c.push('not json\n'));
   });

@@ -27,10 +27,12 @@ interface Plan {
   watchers: number;
   /** How long to wait for the rest of the machine to quieten before each phase. */
   quietMaxMs: number;
+  /** Runs of a phase at most, while unrelated processes keep disturbing it. */
+  attempts: number;
 }
 
-const FULL: Plan = { levels: [[1, 2000], [16, 5000], [64, 10000]], levelMaxMs: 60_000, gets: 200_000, getMaxMs: 10_000, lists: 3, watchers: 10, quietMaxMs: 30_000 };
-const QUICK: Plan = { levels: [[1, 50], [16, 100], [64, 200]], levelMaxMs: 10_000, gets: 500, getMaxMs: 5_000, lists: 1, watchers: 10, quietMaxMs: 0 };
+const FULL: Plan = { levels: [[1, 2000], [16, 5000], [64, 10000]], levelMaxMs: 60_000, gets: 200_000, getMaxMs: 10_000, lists: 3, watchers: 10, quietMaxMs: 30_000, attempts: 3 };
+const QUICK: Plan = { levels: [[1, 50], [16, 100], [64, 200]], levelMaxMs: 10_000, gets: 500, getMaxMs: 5_000, lists: 1, watchers: 10, quietMaxMs: 0, attempts: 1 };
 
 /** Targets from the issue, at the 64-client level. */
 const TARGET = { createsPerSec: 2000, createP99Ms: 100, etcdRatio: 0.5, getsPerSec: 15_000, idleRssMB: 80 };
@@ -38,6 +40,7 @@ const TARGET = { createsPerSec: 2000, createP99Ms: 100, etcdRatio: 0.5, getsPerS
 const NOISY = 0.25;
 
 const NS_PREFIX = 'kbench-';
+const NAME_PREFIX = 'cm-';
 /** Filler that makes each ConfigMap's JSON about 1 KiB. */
 const PAYLOAD = 'x'.repeat(900);
 
@@ -78,13 +81,15 @@ interface Phase {
   cpu: CpuShare;
   /** Unrelated CPU use just before the phase (after waiting for quiet). */
   otherBefore: number;
+  /** How many times the phase ran before one was quiet enough (the quietest is kept). */
+  attempts: number;
 }
 
 interface Results {
   idleRssMiB: number;
   idleHeap?: string;
   peakRssMiB: number;
-  creates: Array<Phase & { watchLagMs: number }>;
+  creates: Array<Phase & { ns: string; watchLagMs: number }>;
   etcdVersion?: string;
   puts: Phase[];
   gets: Phase;
@@ -114,86 +119,106 @@ async function run(plan: Plan, root: string, etcdBin: string | undefined, cpuPro
     }
     const ours = [server, ...(etcd ? [etcd.child] : [])];
 
-    /**
-     * Runs one measured phase against `under` after the rest of the machine has quietened.
-     * A write phase must finish its count; a read phase may stop at its time bound.
-     */
-    const phase = async (name: string, under: Child, c: number, count: number, maxMs: number, op: (i: number) => Promise<string | undefined>, mustFinish = true): Promise<Phase> => {
+    /** Runs one measured phase against `under` after the rest of the machine has quietened. */
+    const phase = async (name: string, under: Child, c: number, count: number, maxMs: number, op: (i: number) => Promise<string | undefined>): Promise<Phase> => {
       const otherBefore = await waitQuiet(ours, NOISY, plan.quietMaxMs);
       const meter = cpuMeter(under, ours.filter((x) => x !== under));
       const load = await runLoad(c, count, maxMs, op);
       const cpu = meter(load.elapsedMs);
       check(load.errors === 0, `${name}: ${load.errors} failed requests (first: ${load.firstError})`);
-      check(load.ok === count || !mustFinish, `${name}: ${load.ok} of ${count} done within ${maxMs} ms`);
       process.stderr.write(`${name}: ${load.perSecond.toFixed(0)}/s p50 ${load.p50Ms.toFixed(2)} ms p99 ${load.p99Ms.toFixed(2)} ms; CPU server ${pct(cpu.server)} bench ${pct(cpu.bench)} other ${pct(cpu.other)}\n`);
-      return { name, load, cpu, otherBefore };
+      return { name, load, cpu, otherBefore, attempts: 1 };
+    };
+    /** Repeats a phase that unrelated processes disturbed, up to plan.attempts times; keeps the quietest. */
+    const quietest = async <T extends Phase>(attempt: (n: number) => Promise<T>): Promise<T> => {
+      let best: T | undefined;
+      let n = 0;
+      while (n < plan.attempts && (!best || best.cpu.other > NOISY)) {
+        const p = await attempt(n++);
+        if (!best || p.cpu.other < best.cpu.other) best = p;
+      }
+      return { ...best!, attempts: n };
     };
 
     const admin = kite.target(4);
-    for (const [c] of plan.levels) {
-      const r = await send(admin, 'POST', '/api/v1/namespaces', Buffer.from(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"${NS_PREFIX}${c}"}}`));
-      if (r.status !== 201) throw new Error(`create namespace ${NS_PREFIX}${c}: HTTP ${r.status} ${r.body?.toString('utf8')}`);
-    }
+    const createNamespace = async (ns: string) => {
+      const r = await send(admin, 'POST', '/api/v1/namespaces', Buffer.from(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"${ns}"}}`));
+      if (r.status !== 201) throw new Error(`create namespace ${ns}: HTTP ${r.status} ${r.body?.toString('utf8')}`);
+    };
     const list0 = await send(admin, 'GET', '/api/v1/configmaps?limit=1', undefined, true);
-    admin.agent.destroy();
     if (list0.status !== 200) throw new Error(`list configmaps: HTTP ${list0.status} ${list0.body?.toString('utf8')}`);
     const rv = (JSON.parse(list0.body!.toString('utf8')) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
     const watchTarget = kite.target(Infinity);
-    for (let i = 0; i < plan.watchers; i++) watchers.push(new Watcher(NS_PREFIX));
+    for (let i = 0; i < plan.watchers; i++) watchers.push(new Watcher(NS_PREFIX, NAME_PREFIX));
     await Promise.all(watchers.map((w) => w.open(watchTarget, `/api/v1/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=3600`)));
 
     // Kite and etcd levels alternate so that each ratio compares neighbouring moments.
+    // Each attempt at a level writes into its own namespace (or key prefix).
     const creates: Results['creates'] = [];
     const puts: Phase[] = [];
     let created = 0;
-    let createdLast = 0;
     for (const [c, count] of plan.levels) {
-      const t = kite.target(c);
-      const path = `/api/v1/namespaces/${NS_PREFIX}${c}/configmaps`;
-      const p = await phase(`creates at ${c} clients`, server, c, count, plan.levelMaxMs, (i) => expect(201, send(t, 'POST', path, configMap(`cm-${i}`))));
-      const end = process.hrtime.bigint();
-      t.agent.destroy();
-      created += p.load.ok;
-      createdLast = p.load.ok;
-      const delivered = await until(() => watchers.every((w) => w.counter.added >= created || w.failure), 30_000);
-      check(delivered, `watch: not every watcher saw ${created} ADDED events within 30 s of the last create`);
-      const last = watchers.reduce((m, w) => (w.counter.lastAt > m ? w.counter.lastAt : m), end);
-      creates.push({ ...p, watchLagMs: Number(last - end) / 1e6 });
+      const p = await quietest(async (n) => {
+        const ns = `${NS_PREFIX}${c}${n ? `-${n}` : ''}`;
+        await createNamespace(ns);
+        const t = kite!.target(c);
+        const path = `/api/v1/namespaces/${ns}/configmaps`;
+        const p = await phase(`creates at ${c} clients`, server, c, count, plan.levelMaxMs, (i) => expect(201, send(t, 'POST', path, configMap(`${NAME_PREFIX}${i}`))));
+        const end = process.hrtime.bigint();
+        t.agent.destroy();
+        created += p.load.ok;
+        const delivered = await until(() => watchers.every((w) => w.counter.added >= created || w.failure), 30_000);
+        check(delivered, `watch: not every watcher saw ${created} ADDED events within 30 s of the last create`);
+        const last = watchers.reduce((m, w) => (w.counter.lastAt > m ? w.counter.lastAt : m), end);
+        return { ...p, ns, watchLagMs: Number(last - end) / 1e6 };
+      });
+      check(p.load.ok === count, `${p.name}: ${p.load.ok} of ${count} done within ${plan.levelMaxMs} ms`);
+      creates.push(p);
       if (etcd) {
         const e = etcd.target(c);
-        const body = (i: number) => EtcdServer.putBody(`/registry/configmaps/${NS_PREFIX}${c}/cm-${i}`, configMap(`cm-${i}`));
-        puts.push(await phase(`etcd puts at ${c} clients`, etcd.child, c, count, plan.levelMaxMs, (i) => expect(200, send(e, 'POST', '/v3/kv/put', body(i)))));
+        const put = await quietest((n) => {
+          const body = (i: number) => EtcdServer.putBody(`/registry/configmaps/${NS_PREFIX}${c}-${n}/${NAME_PREFIX}${i}`, configMap(`${NAME_PREFIX}${i}`));
+          return phase(`etcd puts at ${c} clients`, etcd!.child, c, count, plan.levelMaxMs, (i) => expect(200, send(e, 'POST', '/v3/kv/put', body(i))));
+        });
+        check(put.load.ok === count, `${put.name}: ${put.load.ok} of ${count} done within ${plan.levelMaxMs} ms`);
+        puts.push(put);
         e.agent.destroy();
       }
     }
+    admin.agent.destroy();
 
-    const nsLast = `${NS_PREFIX}${plan.levels[plan.levels.length - 1][0]}`;
+    // Reads go to the namespace of the kept attempt at the highest level.
+    const top = creates[creates.length - 1];
     const reader = kite.target(64);
-    const gets = await phase('GETs at 64 clients', server, 64, plan.gets, plan.getMaxMs, (i) =>
-      expect(200, send(reader, 'GET', `/api/v1/namespaces/${nsLast}/configmaps/cm-${i % Math.max(1, createdLast)}`)),
-    false);
+    const gets = await quietest(() =>
+      phase('GETs at 64 clients', server, 64, plan.gets, plan.getMaxMs, (i) =>
+        expect(200, send(reader, 'GET', `/api/v1/namespaces/${top.ns}/configmaps/${NAME_PREFIX}${i % Math.max(1, top.load.ok)}`)),
+      ),
+    );
 
     const listTimes: number[] = [];
     let listBytes = 0;
     let listed = 0;
     for (let i = 0; i < plan.lists; i++) {
       const s = process.hrtime.bigint();
-      const r = await send(reader, 'GET', `/api/v1/namespaces/${nsLast}/configmaps`, undefined, true);
+      const r = await send(reader, 'GET', `/api/v1/namespaces/${top.ns}/configmaps`, undefined, true);
       listTimes.push(Number(process.hrtime.bigint() - s) / 1e6);
       if (r.status !== 200) throw new Error(`LIST: HTTP ${r.status} ${r.body?.toString('utf8').slice(0, 300)}`);
       listBytes = r.bytes;
-      listed = (JSON.parse(r.body!.toString('utf8')) as { items: unknown[] }).items.length;
+      listed = (JSON.parse(r.body!.toString('utf8')) as { items: Array<{ metadata: { name: string } }> }).items.length;
     }
-    const sample = await send(reader, 'GET', `/api/v1/namespaces/${nsLast}/configmaps/cm-0`, undefined, true);
+    listTimes.sort((a, b) => a - b);
+    // The server may add objects of its own to a namespace (upstream publishes kube-root-ca.crt).
+    check(listed >= top.load.ok, `LIST returned ${listed} objects, expected at least ${top.load.ok}`);
+
+    const sample = await send(reader, 'GET', `/api/v1/namespaces/${top.ns}/configmaps/${NAME_PREFIX}0`, undefined, true);
     reader.agent.destroy();
-    if (sample.status !== 200 || !sample.body) throw new Error(`GET cm-0: HTTP ${sample.status}`);
+    if (sample.status !== 200 || !sample.body) throw new Error(`GET ${NAME_PREFIX}0: HTTP ${sample.status}`);
     floor = await FloorServer.start(dir, kite.creds.key, kite.creds.cert, sample.body);
     ours.push(floor.child);
     const plain = floor.target(64);
-    const floorGets = await phase('reference GETs at 64 clients', floor.child, 64, plan.gets, plan.getMaxMs, () => expect(200, send(plain, 'GET', '/')), false);
+    const floorGets = await quietest(() => phase('reference GETs at 64 clients', floor!.child, 64, plan.gets, plan.getMaxMs, () => expect(200, send(plain, 'GET', '/'))));
     plain.agent.destroy();
-    check(listed === createdLast, `LIST returned ${listed} objects, expected ${createdLast}`);
-    listTimes.sort((a, b) => a - b);
 
     for (const [i, w] of watchers.entries()) if (w.failure) problems.push(`watcher ${i}: ${w.failure}`);
     const seen = watchers.map((w) => w.counter.added);
@@ -251,7 +276,7 @@ function report(plan: Plan, r: Results): { text: string; targets: string } {
   L.push(`Watch delivery: ${r.watch.watchers} watchers, each expected ${n0(r.watch.each)} ADDED events, fewest seen ${n0(r.watch.fewest)}. "watch lag" is the time from the last create's reply to the last watcher's event.`);
   L.push('CPU columns are shares of one core during the phase: the server under test (and its CPU time per request), this load generator, and all unrelated processes on the machine (noise).');
   const noisy = [...r.creates, ...r.puts, r.gets, r.floorGets].filter((p) => p.cpu.other > NOISY);
-  if (noisy.length) L.push(`**Contended:** unrelated processes used more than ${pct(NOISY)} of a core during: ${noisy.map((p) => `${p.name} (${pct(p.cpu.other)})`).join(', ')}. Those numbers understate the servers.`);
+  if (noisy.length) L.push(`**Contended:** unrelated processes used more than ${pct(NOISY)} of a core during: ${noisy.map((p) => `${p.name} (${pct(p.cpu.other)}, quietest of ${p.attempts} runs)`).join(', ')}. Those numbers understate the servers.`);
 
   const top = r.creates[r.creates.length - 1].load;
   const topEtcd = r.puts[r.puts.length - 1]?.load;

@@ -1,6 +1,6 @@
 // A counting watch client: follows a Kubernetes watch stream (newline-delimited JSON) and
-// counts the ADDED events whose object lives in one of the benchmark's namespaces, so
-// objects other components create (e.g. per-namespace CA bundles) do not blur the check.
+// counts the ADDED events for the benchmark's own objects (by namespace and name prefix),
+// so objects other components create (e.g. per-namespace CA bundles) do not blur the check.
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Target } from './load.js';
@@ -12,7 +12,10 @@ export class EventCounter {
   lastAt = 0n;
   private tail = '';
 
-  constructor(private readonly namespacePrefix: string) {}
+  constructor(
+    private readonly namespacePrefix: string,
+    private readonly namePrefix: string,
+  ) {}
 
   push(chunk: string): void {
     const lines = (this.tail + chunk).split('\n');
@@ -25,7 +28,7 @@ export class EventCounter {
     // steal CPU from the server on small machines, so fall back to JSON only if needed.
     const m = /^\{"type":"([A-Z]+)"/.exec(line);
     const type = m ? m[1] : (JSON.parse(line) as { type?: string }).type;
-    if (type === 'ADDED' && line.includes(`"namespace":"${this.namespacePrefix}`)) {
+    if (type === 'ADDED' && line.includes(`"namespace":"${this.namespacePrefix}`) && line.includes(`"name":"${this.namePrefix}`)) {
       this.added++;
       this.lastAt = process.hrtime.bigint();
     } else if (type !== 'ADDED') this.other++;
@@ -39,8 +42,8 @@ export class Watcher {
   private req?: ReturnType<typeof https.request>;
   private closed = false;
 
-  constructor(namespacePrefix: string) {
-    this.counter = new EventCounter(namespacePrefix);
+  constructor(namespacePrefix: string, namePrefix: string) {
+    this.counter = new EventCounter(namespacePrefix, namePrefix);
   }
 
   /** Resolves once the server has answered the watch with 200 and the stream is open. */

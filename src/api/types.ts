@@ -107,6 +107,13 @@ export interface ResourceStrategy {
    * delete only marks the object (deletionTimestamp) and an update cannot complete it.
    */
   pendingFinalization?(obj: KObject): boolean;
+  /**
+   * Seconds a delete waits for a graceful shutdown (pods on a node: the node agent finishes
+   * the deletion); `requested` is DeleteOptions.gracePeriodSeconds. Default: immediate.
+   */
+  deletionGracePeriod?(obj: KObject, requested: number | undefined): number;
+  /** A finished DELETE answers with the deleted object instead of a Success Status (pods). */
+  returnDeletedObject?: boolean;
   /** Adjusts an object being marked for deletion (namespaces: phase Terminating). */
   markDeleting?(obj: KObject): void;
   /** Field errors for a new object (metadata name/labels are validated generically). */

@@ -1,6 +1,7 @@
 // The `kite` command line.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir, runServer } from '../cluster/server.js';
+import { parseDuration, runSimulate } from '../cluster/simulate.js';
 import { levelForVerbosity, setLogLevel } from '../util/log.js';
 
 function increase(_: string, prev: number): number {
@@ -43,6 +44,30 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('simulate')
+    .description('register kwok-like simulated nodes (no containers) with a running cluster, for scale tests')
+    .requiredOption('--kubeconfig <file>', 'kubeconfig of the cluster to join')
+    .requiredOption('--nodes <n>', 'number of nodes to simulate', (v) => parseCount(v, '--nodes'))
+    .option('--name-prefix <prefix>', 'node i is named <prefix><i>', 'kite-sim-')
+    .option('--cpu <quantity>', 'cpu capacity of each node', '8')
+    .option('--memory <quantity>', 'memory capacity of each node', '32Gi')
+    .option('--pods <n>', 'pod capacity of each node', (v) => parseCount(v, '--pods'), 110)
+    .option('--pod-complete-after <duration>', 'pods with restartPolicy Never/OnFailure succeed this long after starting (e.g. 5s, 1m, 500ms)', parseDurationArg)
+    .action(async (o: { kubeconfig: string; nodes: number; namePrefix: string; cpu: string; memory: string; pods: number; podCompleteAfter?: number }) => {
+      const ac = new AbortController();
+      const stop = (sig: string) => {
+        if (ac.signal.aborted) return;
+        process.stderr.write(`kite: ${sig} received, stopping the simulator (nodes stay registered)\n`);
+        ac.abort();
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      await runSimulate({ ...o, podCompleteAfterMs: o.podCompleteAfter, progress: (l) => process.stderr.write(`${l}\n`) }, ac.signal, (s) => {
+        process.stderr.write(`simulating ${s.nodes} nodes; Ctrl-C to stop\n`);
+      });
+    });
+
+  program
     .command('version')
     .description('print the version')
     .action(async () => {
@@ -51,6 +76,20 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   await program.parseAsync(argv, { from: 'user' });
+}
+
+function parseCount(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function parseDurationArg(v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 function parsePort(v: string): number {

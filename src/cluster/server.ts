@@ -22,6 +22,7 @@ import { logger } from '../util/log.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki } from './pki.js';
 import { runControllers } from './controllers.js';
+import { runScheduler } from './scheduler.js';
 import { DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from '../controllers/index.js';
 import { admissionChain, clusterAdmission } from '../apiserver/admission/index.js';
 
@@ -110,7 +111,7 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   step(`API serving on https://${advertised}:${api.port}`);
   await bootstrap(api);
   step('bootstrap objects ready');
-  const components = [runControllers(api, signal, { rootCaCert: pki.ca.cert, ...o.controllerOptions }, o.disabledControllers ?? [])];
+  const components = [runControllers(api, signal, { rootCaCert: pki.ca.cert, ...o.controllerOptions }, o.disabledControllers ?? []), runScheduler(api, signal)];
   step('controllers started');
   crds = new CrdController({ api, openapi });
   const crdsRunning = crds.start(signal);

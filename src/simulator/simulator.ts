@@ -5,10 +5,11 @@
 // Built for thousands of nodes in one process: one timer loop (no timer per node or pod),
 // node and lease calls through one bounded-concurrency limiter, pod writes through a
 // fixed number of queue workers, and one informer each for nodes and pods.
+import { setMaxListeners } from 'node:events';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import {
-  Informer, isAlreadyExists, isConflict, isNotFound, objectKey, splitKey, WorkQueue,
+  Informer, isAlreadyExists, isConflict, isNotFound, objectKey, splitKey, waitForCacheSync, WorkQueue,
   type Client, type ResourceClient,
 } from '../client/index.js';
 import { rfc3339Micro } from '../machinery/meta.js';
@@ -130,8 +131,13 @@ export class Simulator {
   }
 
   /** Runs until the signal aborts. Nodes stay registered; their leases simply stop being renewed. */
-  async run(signal: AbortSignal): Promise<void> {
-    this.signal = signal;
+  async run(outer: AbortSignal): Promise<void> {
+    // Every call in flight listens on this signal: many listeners are expected here.
+    const ac = new AbortController();
+    setMaxListeners(0, ac.signal);
+    if (outer.aborted) ac.abort();
+    else outer.addEventListener('abort', () => ac.abort(), { once: true });
+    const signal = (this.signal = ac.signal);
     const onPod = (p: Pod) => { if (this.nodes.has(p.spec?.nodeName ?? '')) this.queue.add(objectKey(p)); };
     this.podInformer.addEventHandler({ onAdd: onPod, onUpdate: (_, p) => onPod(p), onDelete: onPod });
     this.nodeInformer.addEventHandler({
@@ -142,7 +148,8 @@ export class Simulator {
     const informers = [this.nodeInformer.start(signal), this.podInformer.start(signal)];
     const registering = this.registerAll();
     const working = (async () => {
-      if (await this.podInformer.waitForSync(signal)) await this.queue.runWorkers(this.opts.podWorkers ?? 16, (k) => this.syncPod(k), signal);
+      // Pods need their node's podCIDR, so the node cache comes first.
+      if (await waitForCacheSync(signal, this.nodeInformer, this.podInformer)) await this.queue.runWorkers(this.opts.podWorkers ?? 16, (k) => this.syncPod(k), signal);
     })();
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     this.loop.stop();
@@ -273,7 +280,7 @@ export class Simulator {
   }
 
   private podCIDR(n: SimNode): string {
-    const cidr = this.nodeInformer.lister.get(n.name)?.spec?.podCIDR;
+    const cidr = this.nodeInformer.indexer.get(n.name)?.spec?.podCIDR;
     return cidr && !cidr.includes(':') ? cidr : fallbackPodCIDR(n.index);
   }
 
@@ -314,7 +321,7 @@ export class Simulator {
   }
 
   private async syncPod(key: string): Promise<{ requeueAfterMs: number } | void> {
-    const pod = this.podInformer.lister.get(key);
+    const pod = this.podInformer.indexer.get(key);
     const node = this.nodes.get(pod?.spec?.nodeName ?? '');
     if (!pod || !node || this.pods.get(key)?.uid !== pod.metadata?.uid) this.release(key);
     if (!pod || !node || node.gone) return;
@@ -325,7 +332,7 @@ export class Simulator {
 
     if (pod.metadata?.deletionTimestamp) {
       // As the kubelet: stop the containers, report them terminated, then remove the pod for good.
-      const p = this.pods.get(key);
+      const p = phase === 'Running' ? this.track(key, pod, node) : this.pods.get(key);
       if (p && phase !== 'Succeeded' && phase !== 'Failed') {
         await this.podClient.patch(namespace, name, 'merge', { status: succeededStatus(pod, this.info(p), this.clock.now()) }, { subresource: 'status', signal });
       }

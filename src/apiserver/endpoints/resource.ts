@@ -302,9 +302,9 @@ function checkDeleteOptions(opts: DeleteOptions): DeleteOptions {
 export async function handleDelete(ctx: Ctx, served: ServedResource, store: GenericStore): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const { obj, deleted } = await store.delete(ctx.info.namespace || undefined, ctx.info.name, opts, ctx.write);
-  if (deleted && served.group === '' && served.plural !== 'pods') {
-    // Like upstream, most resources answer a finished delete with a Success Status.
-    return send(ctx.res, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, kind: served.plural, uid: obj.metadata.uid } }), ctx.write.warnings);
+  if (deleted && !served.strategy.returnDeletedObject) {
+    // Upstream's default answer to a finished delete is a Success Status naming the object.
+    return send(ctx.res, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, group: served.group || undefined, kind: served.plural, uid: obj.metadata.uid } }), ctx.write.warnings);
   }
   // Upstream answers 202 only for a pending delete that asked orphanDependents=false;
   // a pending Foreground/Orphan delete or graceful pod deletion is a 200.

@@ -1,10 +1,12 @@
-// HTTP endpoints for /openapi/v3 (index and per group/version documents).
+// HTTP endpoints for /openapi/v3 (index and per group/version documents) and /openapi/v2.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenAPIService } from './index.js';
+import { serveOpenAPIV2 } from './v2.js';
 
-/** Serves /openapi/v3[/...]; returns false for other paths. */
+/** Serves /openapi/v2 and /openapi/v3[/...]; returns false for other paths. */
 export function serveOpenAPI(svc: OpenAPIService, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const p = url.pathname;
+  if (p === '/openapi/v2') return serveOpenAPIV2(svc, req, res);
   if (p !== '/openapi/v3' && p !== '/openapi/v3/' && !p.startsWith('/openapi/v3/')) return false;
   if (p === '/openapi/v3' || p === '/openapi/v3/') {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });

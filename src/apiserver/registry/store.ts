@@ -378,17 +378,9 @@ export class GenericStore {
     throw errors.conflict(this.res.plural, this.res.group, name, 'too many concurrent updates; please try again');
   }
 
-  /**
-   * Seconds of grace: only pods on a node get one (the node agent finishes the deletion);
-   * everything else is immediate.
-   */
+  /** Seconds of grace before the object is really deleted: the strategy decides (pods), else 0. */
   private gracePeriod(obj: KObject, opts: DeleteOptions): number {
-    if (this.res.group !== '' || this.res.plural !== 'pods') return 0;
-    const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
-    const phase = (obj.status as { phase?: string } | undefined)?.phase;
-    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-    const g = opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-    return Math.max(0, g);
+    return Math.max(0, this.strategy.deletionGracePeriod?.(obj, opts.gracePeriodSeconds) ?? 0);
   }
 
   // ---- scale subresource ----

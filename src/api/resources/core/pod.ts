@@ -129,6 +129,14 @@ const columns: TableColumn[] = [
 const firstPodIP = (pod: KObject): string => asStr(asObjs(asObj(pod.status).podIPs)[0]?.ip) || asStr(asObj(pod.status).podIP);
 
 export const podStrategy: ResourceStrategy = {
+  returnDeletedObject: true,
+  // Pods bound to a node stop gracefully; unbound or finished pods go at once.
+  deletionGracePeriod(obj, requested) {
+    const spec = asObj(obj.spec);
+    const phase = asStr(asObj(obj.status).phase);
+    if (!asStr(spec.nodeName) || phase === 'Succeeded' || phase === 'Failed') return 0;
+    return requested ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+  },
   group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true,
   shortNames: ['po'], categories: ['all'],
   subresources: { status: true },

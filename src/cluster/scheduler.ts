@@ -1,0 +1,17 @@
+// Runs the scheduler inside the server process with an in-process client and its own
+// informer factory.
+import { SharedInformerFactory } from '../client/index.js';
+import type { ApiServer } from '../apiserver/server.js';
+import { Scheduler, type SchedulerOptions } from '../scheduler/index.js';
+import { logger } from '../util/log.js';
+import { inProcessClient } from './controllers.js';
+
+const log = logger('scheduler');
+
+export async function runScheduler(api: ApiServer, signal: AbortSignal, opts: SchedulerOptions = {}): Promise<void> {
+  const client = inProcessClient(api, 'system:kube-scheduler');
+  const informers = new SharedInformerFactory(client);
+  const scheduler = new Scheduler(client, informers, opts);
+  const running = scheduler.run(signal).catch((err) => log.error({ err: String(err) }, 'scheduler stopped with an error'));
+  await Promise.all([running, informers.start(signal)]);
+}

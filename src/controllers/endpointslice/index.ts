@@ -1,0 +1,1 @@
+export { newEndpointSliceController } from './controller.js';

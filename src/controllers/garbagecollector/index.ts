@@ -1,0 +1,302 @@
+// The garbage collector: follows ownerReferences across every resource the API serves.
+// - An object whose owners are all gone is deleted (background cascading).
+// - An owner deleted in the foreground (finalizer foregroundDeletion) has its dependents
+//   deleted; once none with blockOwnerDeletion remain, the finalizer is removed.
+// - An owner deleted with orphaning (finalizer orphan) has its reference removed from its
+//   dependents, then the finalizer.
+// Resources come from discovery, re-read periodically so new kinds (CRDs) are picked up.
+import {
+  Informer, WorkQueue, byOwnerUid, decodeResponse, isConflict, isNotFound,
+  type GroupVersionResource, type KubeObject, type ResourceClient,
+} from '../../client/index.js';
+import type { APIGroupList, APIResourceList, OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { builtinResources } from '../../api/resources/index.js';
+import { hasVerbs, preferredGroupVersions, resourcesOf, type DiscoveredResource } from '../../api/helpers/discovery.js';
+import { deepEqual } from '../../machinery/meta.js';
+import { logger } from '../../util/log.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../context.js';
+
+const FOREGROUND = 'foregroundDeletion';
+const ORPHAN = 'orphan';
+const OWNER_INDEX = 'byOwnerUid';
+/** Upstream ignores events: they are never owners and are garbage collected by TTL. */
+const IGNORED = new Set(['/events', 'events.k8s.io/events']);
+const REDISCOVER_MS = 30_000;
+const ABSENT_CACHE_SIZE = 500;
+const log = logger('garbage-collector');
+
+interface Tracked {
+  res: DiscoveredResource;
+  client: ResourceClient;
+  informer: Informer;
+  /** Set for informers this controller runs itself (resources that may go away). */
+  stop?: AbortController;
+}
+
+/** One object, as the queues know it. */
+interface Item { rkey: string; namespace: string; name: string; uid: string }
+
+const resKey = (r: { group: string; resource: string }): string => `${r.group}/${r.resource}`;
+const itemKey = (i: Item): string => JSON.stringify([i.rkey, i.namespace, i.name, i.uid]);
+const parseItem = (k: string): Item => { const [rkey, namespace, name, uid] = JSON.parse(k) as string[]; return { rkey, namespace, name, uid }; };
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+const finalizersOf = (o: KubeObject): string[] => (o.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+const deletingDependents = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp && finalizersOf(o).includes(FOREGROUND);
+
+/** Reads discovery: every served top-level resource, and the group versions that failed. */
+export async function discoverResources(ctx: ControllerContext, signal?: AbortSignal): Promise<{ resources: DiscoveredResource[]; failed: Map<string, string> }> {
+  const get = async <T>(path: string): Promise<T> => decodeResponse<T>(await ctx.client.rest.request({ method: 'GET', path, signal }));
+  const failed = new Map<string, string>();
+  const resources = resourcesOf(await get<APIResourceList>('/api/v1'));
+  const gvs = preferredGroupVersions(await get<APIGroupList>('/apis'));
+  const lists = await Promise.all(gvs.map((gv) => get<APIResourceList>(`/apis/${gv}`).catch((e: unknown) => {
+    failed.set(gv, e instanceof Error ? e.message : String(e));
+    return undefined;
+  })));
+  for (const l of lists) if (l) resources.push(...resourcesOf(l));
+  return { resources, failed };
+}
+
+class GarbageCollector implements Controller {
+  readonly name = 'garbagecollector';
+  private readonly deleteQueue: WorkQueue<string>;
+  private readonly orphanQueue: WorkQueue<string>;
+  private readonly tracked = new Map<string, Tracked>();
+  /** group/Kind → resource, for following owner references. */
+  private readonly byKind = new Map<string, Tracked>();
+  /** Owners known not to exist, by uid (bounded, oldest forgotten first). */
+  private readonly absent = new Set<string>();
+  private readonly builtin = new Set(builtinResources().map((s) => resKey({ group: s.group, resource: s.plural })));
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.deleteQueue = new WorkQueue({ clock: ctx.clock, name: 'garbagecollector-delete' });
+    this.orphanQueue = new WorkQueue({ clock: ctx.clock, name: 'garbagecollector-orphan' });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    // Discovery before anything is watched: retry until it answers.
+    while (!signal.aborted && !(await this.refresh(signal))) await this.ctx.clock.sleep(1000, signal);
+    if (signal.aborted) return;
+    for (const t of this.tracked.values()) if (!(await t.informer.waitForSync(signal))) return;
+    const rediscover = (async () => {
+      while (await this.ctx.clock.sleep(REDISCOVER_MS, signal)) await this.refresh(signal);
+    })();
+    const workers = Math.max(1, this.ctx.options.workers);
+    await Promise.all([
+      this.deleteQueue.runWorkers(workers * 4, (k) => this.attemptToDelete(parseItem(k)), signal),
+      this.orphanQueue.runWorkers(workers, (k) => this.attemptToOrphan(parseItem(k)), signal),
+      rediscover,
+    ]);
+    for (const t of this.tracked.values()) t.stop?.abort();
+  }
+
+  /** Watches every deletable resource discovery lists and forgets vanished ones; false if discovery failed. */
+  private async refresh(signal: AbortSignal): Promise<boolean> {
+    let found: DiscoveredResource[];
+    try {
+      found = (await discoverResources(this.ctx, signal)).resources;
+    } catch (e) {
+      if (!signal.aborted) log.warn({ err: String(e) }, 'discovery failed');
+      return false;
+    }
+    const wanted = new Map(found.filter((r) => hasVerbs(r, 'delete', 'list', 'watch') && !IGNORED.has(resKey(r))).map((r) => [resKey(r), r]));
+    for (const [key, t] of this.tracked) {
+      if (wanted.has(key)) continue;
+      t.stop?.abort();
+      this.tracked.delete(key);
+      this.byKind.delete(`${t.res.group}/${t.res.kind}`);
+    }
+    let added = false;
+    for (const [key, res] of wanted) {
+      if (this.tracked.has(key)) continue;
+      this.track(key, res, signal);
+      added = true;
+    }
+    if (added) void this.ctx.informers.start(signal);
+    return true;
+  }
+
+  private track(key: string, res: DiscoveredResource, signal: AbortSignal): void {
+    const gvr: GroupVersionResource = { group: res.group, version: res.version, resource: res.resource, namespaced: res.namespaced };
+    const client = this.ctx.client.resource(gvr);
+    let t: Tracked;
+    if (this.builtin.has(key)) {
+      t = { res, client, informer: this.ctx.informers.informerFor(gvr, { indexers: { [OWNER_INDEX]: byOwnerUid } }) };
+    } else {
+      // Custom resources can disappear: their informers are ours to stop.
+      const stop = new AbortController();
+      t = { res, client, informer: new Informer(client, { clock: this.ctx.clock, indexers: { [OWNER_INDEX]: byOwnerUid } }), stop };
+      void t.informer.start(AbortSignal.any([signal, stop.signal]));
+    }
+    t.informer.addEventHandler({
+      onAdd: (o) => this.observe(t, undefined, o),
+      onUpdate: (old, o) => this.observe(t, old, o),
+      onDelete: (o) => this.observeDeleted(o),
+    });
+    this.tracked.set(key, t);
+    this.byKind.set(`${res.group}/${res.kind}`, t);
+  }
+
+  private item(t: Tracked, o: KubeObject): Item {
+    return { rkey: resKey(t.res), namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '', uid: o.metadata?.uid ?? '' };
+  }
+
+  private enqueueDelete(i: Item): void { this.deleteQueue.add(itemKey(i)); }
+
+  private observe(t: Tracked, old: KubeObject | undefined, o: KubeObject): void {
+    const refs = o.metadata?.ownerReferences ?? [];
+    const oldRefs = old?.metadata?.ownerReferences ?? [];
+    if (refs.length && (!old || !deepEqual(refs, oldRefs))) this.enqueueDelete(this.item(t, o));
+    // A dependent that dropped its reference may be what a foreground deletion waits for.
+    for (const r of oldRefs) if (!refs.some((x) => x.uid === r.uid)) this.enqueueWaitingOwner(r, o);
+    if (deletingDependents(o)) {
+      this.enqueueDelete(this.item(t, o));
+      if (!old || !deletingDependents(old)) for (const dep of this.dependents(o.metadata?.uid ?? '')) this.enqueueDelete(this.item(dep.t, dep.obj));
+    }
+    if (o.metadata?.deletionTimestamp && finalizersOf(o).includes(ORPHAN)) this.orphanQueue.add(itemKey(this.item(t, o)));
+  }
+
+  private observeDeleted(o: KubeObject): void {
+    const uid = o.metadata?.uid ?? '';
+    this.absentAdd(uid);
+    for (const dep of this.dependents(uid)) this.enqueueDelete(this.item(dep.t, dep.obj));
+    for (const r of o.metadata?.ownerReferences ?? []) this.enqueueWaitingOwner(r, o);
+  }
+
+  private enqueueWaitingOwner(ref: { apiVersion: string; kind: string; name: string; uid: string }, dependent: KubeObject): void {
+    const t = this.byKind.get(`${groupOf(ref.apiVersion)}/${ref.kind}`);
+    const owner = t?.informer.lister.get(t.res.namespaced ? dependent.metadata?.namespace ?? '' : '', ref.name);
+    if (t && owner?.metadata?.uid === ref.uid && deletingDependents(owner)) this.enqueueDelete(this.item(t, owner));
+  }
+
+  /** Every cached object with an owner reference to uid, with its resource. */
+  private dependents(uid: string): { t: Tracked; obj: KubeObject }[] {
+    if (!uid) return [];
+    const out: { t: Tracked; obj: KubeObject }[] = [];
+    for (const t of this.tracked.values()) for (const obj of t.informer.indexer.byIndex(OWNER_INDEX, uid)) out.push({ t, obj });
+    return out;
+  }
+
+  private absentAdd(uid: string): void {
+    if (!uid) return;
+    this.absent.delete(uid);
+    this.absent.add(uid);
+    if (this.absent.size > ABSENT_CACHE_SIZE) this.absent.delete(this.absent.values().next().value!);
+  }
+
+  /** The owner a reference names, or undefined when it does not exist (checked live, not just in the cache). */
+  private async owner(ref: OwnerReference, depNamespace: string): Promise<KubeObject | undefined> {
+    if (this.absent.has(ref.uid)) return undefined;
+    const t = this.byKind.get(`${groupOf(ref.apiVersion)}/${ref.kind}`);
+    if (!t) throw new Error(`no resource serves ${ref.kind} in ${ref.apiVersion}`);
+    // Owner references are namespace-local; a cluster-scoped object cannot have a namespaced owner.
+    if (t.res.namespaced && !depNamespace) return undefined;
+    const ns = t.res.namespaced ? depNamespace : '';
+    const cached = t.informer.lister.get(ns, ref.name);
+    if (cached?.metadata?.uid === ref.uid) return cached;
+    try {
+      const live = await t.client.get(ns, ref.name);
+      if (live.metadata?.uid === ref.uid) return live;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    this.absentAdd(ref.uid);
+    return undefined;
+  }
+
+  private async attemptToDelete(item: Item): Promise<void> {
+    const t = this.tracked.get(item.rkey);
+    if (!t) return;
+    let latest: KubeObject;
+    try {
+      latest = await t.client.get(item.namespace, item.name);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (latest.metadata?.uid !== item.uid) return;
+    if (deletingDependents(latest)) return this.processDeletingDependents(t, latest);
+    if (latest.metadata?.deletionTimestamp) return;
+    const refs = (latest.metadata?.ownerReferences ?? []) as readonly OwnerReference[];
+    if (!refs.length) return;
+    const solid: OwnerReference[] = [], waiting: OwnerReference[] = [];
+    let dangling = 0;
+    for (const ref of refs) {
+      const owner = await this.owner(ref, item.namespace);
+      if (!owner) dangling++;
+      else if (deletingDependents(owner)) waiting.push(ref);
+      else solid.push(ref);
+    }
+    if (solid.length) {
+      // Still owned: only references to gone or foreground-deleting owners are dropped.
+      if (dangling || waiting.length) await this.patchMeta(t, latest, { ownerReferences: solid });
+      return;
+    }
+    const fins = finalizersOf(latest);
+    const policy = waiting.length && this.dependents(item.uid).length ? 'Foreground'
+      : fins.includes(ORPHAN) ? 'Orphan' : fins.includes(FOREGROUND) ? 'Foreground' : 'Background';
+    log.debug({ item, policy }, 'deleting object whose owners are gone');
+    try {
+      await t.client.delete(item.namespace, item.name, { propagationPolicy: policy, preconditions: { uid: item.uid, resourceVersion: latest.metadata?.resourceVersion } });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** A foreground deletion: delete the dependents, and finish once no blocking one is left. */
+  private async processDeletingDependents(t: Tracked, owner: KubeObject): Promise<void> {
+    const uid = owner.metadata?.uid ?? '';
+    const deps = this.dependents(uid);
+    const blocking = deps.filter(({ obj }) => obj.metadata?.ownerReferences?.some((r) => r.uid === uid && (r as OwnerReference).blockOwnerDeletion));
+    if (!blocking.length) {
+      await this.patchMeta(t, owner, { finalizers: finalizersOf(owner).filter((f) => f !== FOREGROUND) });
+      return;
+    }
+    for (const { t: dt, obj } of deps) if (!obj.metadata?.deletionTimestamp || deletingDependents(obj)) this.enqueueDelete(this.item(dt, obj));
+  }
+
+  private async attemptToOrphan(item: Item): Promise<void> {
+    const t = this.tracked.get(item.rkey);
+    if (!t) return;
+    let owner: KubeObject;
+    try {
+      owner = await t.client.get(item.namespace, item.name);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (owner.metadata?.uid !== item.uid || !owner.metadata?.deletionTimestamp || !finalizersOf(owner).includes(ORPHAN)) return;
+    for (const dep of this.dependents(item.uid)) await this.dropOwnerRef(dep.t, dep.obj, item.uid);
+    await this.patchMeta(t, owner, { finalizers: finalizersOf(owner).filter((f) => f !== ORPHAN) });
+  }
+
+  /** Removes the reference to ownerUid from a dependent, re-reading it on conflicts. */
+  private async dropOwnerRef(t: Tracked, dep: KubeObject, ownerUid: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let live: KubeObject;
+      try {
+        live = attempt === 0 ? dep : await t.client.get(dep.metadata?.namespace ?? '', dep.metadata?.name ?? '');
+        const refs = live.metadata?.ownerReferences ?? [];
+        if (live.metadata?.uid !== dep.metadata?.uid || !refs.some((r) => r.uid === ownerUid)) return;
+        await this.patchMeta(t, live, { ownerReferences: refs.filter((r) => r.uid !== ownerUid) });
+        return;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (!isConflict(e) || attempt >= 4) throw e;
+      }
+    }
+  }
+
+  /** A merge patch of metadata lists, guarded by the resourceVersion read; empty lists are removed. */
+  private async patchMeta(t: Tracked, obj: KubeObject, fields: { ownerReferences?: readonly unknown[]; finalizers?: string[] }): Promise<void> {
+    const metadata: Record<string, unknown> = { resourceVersion: obj.metadata?.resourceVersion };
+    for (const [k, v] of Object.entries(fields)) metadata[k] = v && v.length ? v : null;
+    try {
+      await t.client.patch(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '', 'merge', { metadata });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+export const garbageCollector: ControllerFactory = (ctx) => new GarbageCollector(ctx);

@@ -1,0 +1,1 @@
+export { newNodeIpamController } from './controller.js';

@@ -1,0 +1,1 @@
+export { newNodeLifecycleController } from './controller.js';

@@ -1,0 +1,1 @@
+export { newResourceQuotaController } from './controller.js';

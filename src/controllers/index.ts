@@ -1,6 +1,12 @@
 // The controllers `kite server` runs, in start order. Each entry is a factory; the
 // composition root (src/cluster/controllers.ts) builds and runs them.
 import type { ControllerFactory } from './context.js';
+import { replicaSetController } from './replicaset/index.js';
+import { deploymentController } from './deployment/index.js';
+import { garbageCollector } from './garbagecollector/index.js';
+import { namespaceController } from './namespace/index.js';
+import { serviceAccountController } from './serviceaccount/index.js';
+import { podGarbageCollector } from './podgc/index.js';
 import { daemonSetController } from './daemonset/index.js';
 import { statefulSetController } from './statefulset/index.js';
 import { jobController } from './job/index.js';
@@ -17,6 +23,12 @@ import { newResourceQuotaController } from './resourcequota/index.js';
 export * from './context.js';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
+  replicaset: replicaSetController,
+  deployment: deploymentController,
+  garbagecollector: garbageCollector,
+  namespace: namespaceController,
+  serviceaccount: serviceAccountController,
+  podgc: podGarbageCollector,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
   nodeipam: newNodeIpamController,

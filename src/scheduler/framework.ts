@@ -22,7 +22,7 @@ export function numFeasibleNodesToFind(all: number, percentage = 0): number {
 
 export const NO_NODES_MESSAGE = 'no nodes available to schedule pods';
 
-/** A pod no node fits; `message` is what the PodScheduled condition and FailedScheduling event say. */
+/** A pod no node fits; `text` is what the PodScheduled condition and FailedScheduling event say. */
 export class FitError extends Error {
   postFilterMsg = '';
   constructor(
@@ -31,10 +31,10 @@ export class FitError extends Error {
     readonly unschedulablePlugins: Set<string>,
     readonly preFilterMsg = '',
   ) {
-    super('');
+    super('no node fits the pod');
   }
 
-  override get message(): string {
+  get text(): string {
     if (this.numAllNodes === 0) return NO_NODES_MESSAGE;
     let msg = `0/${this.numAllNodes} nodes are available:`;
     if (this.preFilterMsg) msg += ` ${this.preFilterMsg}.`;

@@ -203,8 +203,7 @@ export class Scheduler {
     const ownerSel: LabelSelector | undefined =
       owner?.kind === 'ReplicaSet' ? this.rsInf.lister.get(ns, owner.name)?.spec?.selector
         : owner?.kind === 'StatefulSet' ? this.ssInf.lister.get(ns, owner.name)?.spec?.selector
-          : owner?.kind === 'ReplicationController' ? { matchLabels: this.rcInf.lister.get(ns, owner.name)?.spec?.selector ?? {} }
-            : undefined;
+          : undefined;
     if (ownerSel) {
       Object.assign(matchLabels, ownerSel.matchLabels ?? {});
       exprs.push(...(ownerSel.matchExpressions ?? []));
@@ -266,7 +265,7 @@ export class Scheduler {
           log.warn({ pod: pod.key, err: String(err) }, 'preemption failed');
         }
       }
-      return this.fail(q, cycle, e.message, e.unschedulablePlugins, 'Unschedulable', nominated);
+      return this.fail(q, cycle, e.text, e.unschedulablePlugins, 'Unschedulable', nominated);
     }
     this.cache.assumePod(pod, nodeName);
     const rs = this.framework.runReserve(state, pod, nodeName);

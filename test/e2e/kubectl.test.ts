@@ -476,15 +476,15 @@ describe('kubectl against kite server', () => {
       assert.equal((await getJson(['deploy', 'd', '-n', 'e2e-old'])).spec.replicas, 2);
     }
     const doc = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: e2e-old\ndata: {a: "1"}\n`;
-    // kubectl ≤ 1.29 validates client-side with /openapi/v2 (protobuf); see the todo test below.
-    assert.equal((await old(['apply', '--validate=false', '-f', '-'], { input: doc })).stdout.trim(), 'configmap/applied created');
-    assert.equal((await old(['apply', '--validate=false', '-f', '-'], { input: doc.replace('"1"', '"2"') })).stdout.trim(), 'configmap/applied configured');
+    // kubectl 1.28 reads /openapi/v2 (protobuf) for apply: validation and patch metadata.
+    assert.equal((await old(['apply', '-f', '-'], { input: doc })).stdout.trim(), 'configmap/applied created');
+    assert.equal((await old(['apply', '-f', '-'], { input: doc.replace('"1"', '"2"') })).stdout.trim(), 'configmap/applied configured');
     assert.match((await old(['get', 'cm', '-n', 'e2e-old'])).stdout, /^applied\s+1\s+\d+s$/m);
     assert.equal((await old(['get', 'cm', 'nosuch', '-n', 'e2e-old'], { allowFail: true })).stderr.trim(), 'Error from server (NotFound): configmaps "nosuch" not found');
     assert.equal((await old(['delete', 'cm', 'applied', '-n', 'e2e-old'])).stdout.trim(), 'configmap "applied" deleted');
   });
 
-  test('kubectl 1.28 apply with default client-side validation', { todo: '/openapi/v2 (protobuf) is not served' }, async (t) => {
+  test('kubectl 1.28 apply with default client-side validation', async (t) => {
     if (!existsSync(KUBECTL_OLD)) {
       t.skip(`${KUBECTL_OLD} is not installed`);
       return;

@@ -34,22 +34,20 @@ function applyDefaults(c: Container, item: LimitRangeItem, kind: string): string
 
 const q = (v: unknown) => Quantity.fromJSON(v);
 
-/** Upstream min/max/ratio checks for one Container or Pod worth of requests and limits. */
+/** Upstream min/max/ratio checks for one Container or Pod worth of requests and limits; one message per bound. */
 function enforce(item: LimitRangeItem, requests: ResourceList, limits: ResourceList, errs: string[]): void {
   const type = item.type;
   for (const [k, v] of Object.entries((item.min ?? {}) as Lists)) {
     const min = q(v), req = requests.get(k);
     if (!req) errs.push(`minimum ${k} usage per ${type} is ${min}.  No request is specified`);
     else if (req.cmp(min) < 0) errs.push(`minimum ${k} usage per ${type} is ${min}, but request is ${req}`);
-    const lim = limits.get(k);
-    if (lim && lim.cmp(min) < 0) errs.push(`minimum ${k} usage per ${type} is ${min}, but limit is ${lim}`);
+    else if (limits.get(k) && limits.get(k)!.cmp(min) < 0) errs.push(`minimum ${k} usage per ${type} is ${min}, but limit is ${limits.get(k)}`);
   }
   for (const [k, v] of Object.entries((item.max ?? {}) as Lists)) {
     const max = q(v), lim = limits.get(k);
     if (!lim) errs.push(`maximum ${k} usage per ${type} is ${max}.  No limit is specified`);
     else if (lim.cmp(max) > 0) errs.push(`maximum ${k} usage per ${type} is ${max}, but limit is ${lim}`);
-    const req = requests.get(k);
-    if (req && req.cmp(max) > 0) errs.push(`maximum ${k} usage per ${type} is ${max}, but request is ${req}`);
+    else if (requests.get(k) && requests.get(k)!.cmp(max) > 0) errs.push(`maximum ${k} usage per ${type} is ${max}, but request is ${requests.get(k)}`);
   }
   for (const [k, v] of Object.entries((item.maxLimitRequestRatio ?? {}) as Lists)) {
     const ratio = q(v), lim = limits.get(k), req = requests.get(k);

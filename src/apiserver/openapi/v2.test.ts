@@ -1,7 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { ResourceStrategy } from '../../api/types.js';
 import { OpenAPIService, buildOpenAPI, type CustomKind, type JSONObject } from './index.js';
 import { serveOpenAPI } from './serve.js';
@@ -207,7 +211,7 @@ describe('encodeSwagger', () => {
     // ParametersItem.parameter(1) -> Parameter.body_parameter(1) | non_body_parameter(2) -> query(3).
     const params = msgs(patch, 8).map((p) => one(p, 1));
     assert.equal(text(one(params[0], 1), 2), 'body');
-    assert.equal(text(one(one(one(params[0], 1), 5), 1), 1), '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch');
+    assert.equal(text(one(one(params[0], 1), 5), 1), '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch');
     const query = params.slice(1).map((p) => one(one(p, 2), 3)).filter(Boolean);
     assert.ok(query.some((q) => text(q, 4) === 'fieldValidation' && text(q, 2) === 'query' && text(q, 6) === 'string'));
     // Path-level path parameters: PathParameterSubSchema (4), required = 1, type = 5.
@@ -273,5 +277,88 @@ describe('serving /openapi/v2', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+const KUBECTL_128 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.28';
+
+// kubectl 1.28 validates on the client, against the v2 definitions, only when the server
+// declares no fieldValidation parameter; this fake server serves discovery and a v2 document
+// without it (and no v3), so the definitions themselves are put to kubectl's validator.
+describe('kubectl 1.28 client-side validation against the v2 definitions', { skip: existsSync(KUBECTL_128) ? false : `${KUBECTL_128} not installed` }, () => {
+  const swagger = swaggerOf(RESOURCES);
+  for (const item of Object.values(swagger.paths as Record<string, Record<string, JSONObject>>)) {
+    for (const op of Object.values(item)) if (Array.isArray(op.parameters)) op.parameters = (op.parameters as JSONObject[]).filter((p) => p.name !== 'fieldValidation');
+  }
+  const body = encodeSwagger(swagger);
+
+  const kubectl = async (manifest: string) => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kite-openapi-v2-'));
+    const server = http.createServer((req, res) => {
+      const p = new URL(req.url!, 'http://x').pathname;
+      const send = (obj: unknown) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(obj));
+      };
+      const list = (gv: string, group: string) => send({
+        kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv,
+        resources: RESOURCES.filter((x) => x.group === group).map((x) => ({ name: x.plural, singularName: x.singular, namespaced: x.namespaced, kind: x.kind, verbs: ['create', 'get', 'list', 'patch'] })),
+      });
+      if (p === '/version') return send({ major: '1', minor: '28', gitVersion: 'v1.28.0' });
+      if (p === '/api') return send({ kind: 'APIVersions', versions: ['v1'] });
+      if (p === '/apis') return send({ kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }] });
+      if (p === '/api/v1') return list('v1', '');
+      if (p === '/apis/apps/v1') return list('apps/v1', 'apps');
+      if (p === '/openapi/v2') {
+        res.writeHead(200, { 'content-type': PROTOBUF_V2 });
+        return res.end(body);
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const file = path.join(tmp, 'm.yaml');
+      writeFileSync(file, manifest);
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return await new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(KUBECTL_128, ['--kubeconfig', '/dev/null', '--server', base, '--cache-dir', path.join(tmp, 'cache'), 'create', '--dry-run=client', '-o', 'name', '-f', file],
+          { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp }, timeout: 60_000 },
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }));
+      });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+
+  const manifest = (extra: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2${extra}
+  selector: {matchLabels: {app: web}}
+  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 25%}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{containerPort: 80}]
+        resources: {limits: {cpu: 500m, memory: 1Gi}, requests: {cpu: 1}}
+`;
+
+  test('a valid manifest passes (int-or-string, quantities, nested lists)', async () => {
+    const r = await kubectl(manifest(''));
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out.trim(), 'deployment.apps/web');
+  });
+
+  test('unknown fields and wrong types are reported with their paths', async () => {
+    const r = await kubectl(manifest('\n  replicaz: 2\n  paused: "yes"'));
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /unknown field "replicaz" in io\.k8s\.api\.apps\.v1\.DeploymentSpec/);
+    assert.match(r.out, /invalid type for io\.k8s\.api\.apps\.v1\.DeploymentSpec\.paused: got "string", expected "boolean"/);
   });
 });

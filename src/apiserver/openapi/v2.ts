@@ -175,7 +175,7 @@ export class OpenAPIV2 {
   }
 
   /** The Swagger 2.0 document as an object. */
-  current(): JSONObject {
+  private current(): JSONObject {
     const index = this.v3.index().paths;
     const key = Object.values(index).map((p) => p.serverRelativeURL).join('\n');
     if (this.swagger && key === this.key) return this.swagger;

@@ -6,7 +6,7 @@
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import {
-  byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue,
+  byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isKnownTimeZone, parseCron, type CronSchedule } from '../../api/resources/groups/cron.js';
@@ -87,7 +87,8 @@ export function cronJobController(ctx: ControllerContext): Controller {
       cjInf.addEventHandler({ onAdd: (o) => queue.add(objectKey(o)), onUpdate: (_o, n) => queue.add(objectKey(n)), onDelete: (o) => queue.add(objectKey(o)) });
       jobInf.addEventHandler({ onAdd: byOwner, onUpdate: (_o, n) => byOwner(n), onDelete: byOwner });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      if (!(await ctx.informers.waitForSync(signal))) return;
+      // Only this controller's caches: another controller's failing informer must not stall it.
+      if (!(await waitForCacheSync(signal, cjInf, jobInf))) return;
       const sync = new CronJobSync({
         cjClient: ctx.client.resource<CronJobObj>(CRONJOBS), jobClient: ctx.client.resource<JobObj>(JOBS),
         cjLister: cjInf.lister, jobLister: jobInf.lister, recorder: ctx.recorder('cronjob-controller'), now: () => ctx.clock.now(),

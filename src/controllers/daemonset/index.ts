@@ -5,7 +5,7 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod, PodSpec } from 'kubernetes-types/core/v1.js';
 import {
-  ControllerExpectations, byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue,
+  ControllerExpectations, byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isPodAvailable, isPodReady } from '../../api/helpers/pods.js';
@@ -69,7 +69,8 @@ export function daemonSetController(ctx: ControllerContext): Controller {
       nodeInf.addEventHandler({ onAdd: enqueueAll, onUpdate: (o, n) => { if (!deepEqual(o.metadata?.labels, n.metadata?.labels) || !deepEqual(o.spec, n.spec)) enqueueAll(); }, onDelete: enqueueAll });
       revInf.addEventHandler({ onDelete: (r) => { const k = ownerKey(r); if (k) queue.add(k); } });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      if (!(await ctx.informers.waitForSync(signal))) return;
+      // Only this controller's caches: another controller's failing informer must not stall it.
+      if (!(await waitForCacheSync(signal, dsInf, podInf, nodeInf, revInf))) return;
       const sync = new DaemonSetSync({
         dsClient: ctx.client.resource<Obj>(DAEMONSETS),
         podClient: ctx.client.resource<Pod & KubeObject>(PODS),

@@ -14,7 +14,6 @@ import type { Controller, ControllerContext } from '../context.js';
 const PDBS: GroupVersionResource = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true };
 const PODS: GroupVersionResource = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 const gvr = (group: string, resource: string): GroupVersionResource => ({ group, version: 'v1', resource, namespaced: true });
-const RCS = gvr('', 'replicationcontrollers');
 const RSS = gvr('apps', 'replicasets');
 const DEPLOYMENTS = gvr('apps', 'deployments');
 const STATEFULSETS = gvr('apps', 'statefulsets');
@@ -42,7 +41,6 @@ export function newDisruptionController(ctx: ControllerContext): Controller {
       const pdbs = ctx.informers.informerFor<PodDisruptionBudget>(PDBS);
       const pods = ctx.informers.informerFor<Pod>(PODS);
       const listers = {
-        ReplicationController: ctx.informers.informerFor<Scaled>(RCS).lister,
         ReplicaSet: ctx.informers.informerFor<Scaled>(RSS).lister,
         Deployment: ctx.informers.informerFor<Scaled>(DEPLOYMENTS).lister,
         StatefulSet: ctx.informers.informerFor<Scaled>(STATEFULSETS).lister,
@@ -60,7 +58,7 @@ export function newDisruptionController(ctx: ControllerContext): Controller {
       pods.addEventHandler({ onAdd: podChanged, onUpdate: (o, n) => { podChanged(o); podChanged(n); }, onDelete: podChanged });
       // Replica counts feed maxUnavailable and percentage budgets.
       const ownerChanged = (o: KubeObject) => { for (const b of pdbs.lister.listNamespace(o.metadata?.namespace ?? '')) enqueue(b); };
-      for (const g of [RCS, RSS, DEPLOYMENTS, STATEFULSETS]) ctx.informers.informerFor<Scaled>(g).addEventHandler({ onUpdate: (_o, n) => ownerChanged(n) });
+      for (const g of [RSS, DEPLOYMENTS, STATEFULSETS]) ctx.informers.informerFor<Scaled>(g).addEventHandler({ onUpdate: (_o, n) => ownerChanged(n) });
       if (!(await ctx.informers.waitForSync(signal))) return;
 
       /** Replicas of the workload controlling a pod (a ReplicaSet counts its Deployment's). */
@@ -68,7 +66,7 @@ export function newDisruptionController(ctx: ControllerContext): Controller {
         const ref = getControllerOf(pod);
         if (!ref) throw new Error(`found no controller ref for pod "${pod.metadata?.name}"`);
         const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '';
-        const known = (group === '' || group === 'apps') ? listers[ref.kind as keyof typeof listers] : undefined;
+        const known = group === 'apps' ? listers[ref.kind as keyof typeof listers] : undefined;
         if (known) {
           const owner = known.get(ns, ref.name);
           if (!owner || owner.metadata?.uid !== ref.uid) throw new Error(`${ref.kind} ${ns}/${ref.name} not found`);

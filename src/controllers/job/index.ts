@@ -10,7 +10,7 @@
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import {
-  ControllerExpectations, byControllerUid, isConflict, isNotFound, objectKey, splitKey, WorkQueue,
+  ControllerExpectations, byControllerUid, isConflict, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isPodReady } from '../../api/helpers/pods.js';
@@ -88,7 +88,8 @@ export function jobController(ctx: ControllerContext): Controller {
       });
       podInf.addEventHandler({ onAdd: (p) => onPod(p, 'add'), onUpdate: (_o, p) => onPod(p), onDelete: (p) => onPod(p, 'delete') });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      if (!(await ctx.informers.waitForSync(signal))) return;
+      // Only this controller's caches: another controller's failing informer must not stall it.
+      if (!(await waitForCacheSync(signal, jobInf, podInf))) return;
       const sync = new JobSync({
         jobClient: ctx.client.resource<JobObj>(JOBS), podClient: ctx.client.resource<PodObj>(PODS),
         jobLister: jobInf.lister, podLister: podInf.lister, expectations,

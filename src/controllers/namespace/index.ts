@@ -118,7 +118,7 @@ class NamespaceController implements Controller {
     try {
       decodeResponse(await this.ctx.client.rest.request({
         method: 'PUT', path: this.nsClient.path('', name, 'finalize'),
-        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: ns.metadata.resourceVersion }, spec: { finalizers } },
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: ns.metadata?.resourceVersion }, spec: { finalizers } },
       }));
     } catch (e) {
       if (!isNotFound(e)) throw e;

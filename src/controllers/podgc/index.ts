@@ -52,7 +52,7 @@ class PodGC implements Controller {
     }
   }
 
-  /** One pass; exposed for tests. */
+  /** One collection pass. */
   async gc(): Promise<void> {
     const pods = this.podInf.lister.list();
     const threshold = this.ctx.options.terminatedPodGcThreshold;

@@ -10,8 +10,11 @@ import type { Controller, ControllerContext } from '../context.js';
 
 const QUOTAS: GroupVersionResource = { group: '', version: 'v1', resource: 'resourcequotas', namespaced: true };
 const core = (resource: string): GroupVersionResource => ({ group: '', version: 'v1', resource, namespaced: true });
-/** Kinds counted from the shared caches; other count/<resource>.<group> names are listed on demand. */
-const COUNTED = ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas'].map(core);
+/**
+ * Kinds counted from the shared caches; other count/<resource>.<group> names are listed on
+ * demand. (ReplicationControllers are not served by Kite.)
+ */
+const COUNTED = ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'resourcequotas'].map(core);
 /** Upstream --resource-quota-sync-period. */
 export const QUOTA_RESYNC_MS = 5 * 60_000;
 

@@ -6,7 +6,7 @@
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import {
-  byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue,
+  byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isPodAvailable, isPodReady } from '../../api/helpers/pods.js';
@@ -54,7 +54,8 @@ export function statefulSetController(ctx: ControllerContext): Controller {
       podInf.addEventHandler({ onAdd: byOwner, onUpdate: (_o, n) => byOwner(n), onDelete: byOwner });
       revInf.addEventHandler({ onDelete: byOwner });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      if (!(await ctx.informers.waitForSync(signal))) return;
+      // Only this controller's caches: another controller's failing informer must not stall it.
+      if (!(await waitForCacheSync(signal, setInf, podInf, revInf, pvcInf))) return;
       const sync = new StatefulSetSync({
         setClient: ctx.client.resource<Obj>(STATEFULSETS),
         podClient: ctx.client.resource<PodObj>(PODS),

@@ -3,7 +3,7 @@
 // propagation). Before deleting it re-reads the Job from the server, because the TTL or
 // the Job may have changed since the cache saw it.
 import type { Job } from 'kubernetes-types/batch/v1.js';
-import { isNotFound, objectKey, splitKey, WorkQueue, type KubeObject } from '../../client/index.js';
+import { isNotFound, objectKey, splitKey, waitForCacheSync, WorkQueue, type KubeObject } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../context.js';
 
 const JOBS = { group: 'batch', version: 'v1', resource: 'jobs', namespaced: true };
@@ -29,7 +29,8 @@ export function ttlAfterFinishedController(ctx: ControllerContext): Controller {
       const maybe = (j: JobObj) => { if (expiresAt(j) !== undefined) queue.add(objectKey(j)); };
       jobInf.addEventHandler({ onAdd: maybe, onUpdate: (_o, n) => maybe(n) });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      if (!(await ctx.informers.waitForSync(signal))) return;
+      // Only this controller's caches: another controller's failing informer must not stall it.
+      if (!(await waitForCacheSync(signal, jobInf))) return;
       const jobs = ctx.client.resource<JobObj>(JOBS);
       await queue.runWorkers(ctx.options.workers, async (key) => {
         const { namespace, name } = splitKey(key);

@@ -20,15 +20,14 @@ export interface FakeNodeSpec {
 export async function registerNode(client: Client, n: FakeNodeSpec): Promise<void> {
   const nodes = client.resource<Node>(NODES);
   const capacity = { cpu: n.cpu ?? '8', memory: n.memory ?? '32Gi', pods: n.pods ?? '110' };
-  const created = await nodes.create('', {
+  await nodes.create('', {
     apiVersion: 'v1', kind: 'Node',
     metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels } },
     spec: { taints: n.taints, unschedulable: n.unschedulable },
   });
-  await nodes.updateStatus('', {
-    ...created,
+  await nodes.patch('', n.name, 'merge', {
     status: { capacity, allocatable: capacity, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }] },
-  });
+  }, { subresource: 'status' });
 }
 
 /** Until the signal aborts: pods on our nodes that are being deleted are removed at once. */

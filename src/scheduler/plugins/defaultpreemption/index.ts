@@ -155,7 +155,7 @@ export function defaultPreemption(h: PreemptionHandle): PostFilterPlugin {
       const best = pickCandidate(candidates);
       if (!best) {
         const fe = new FitError(all.length, result, new Set());
-        return { status: unschedulable(`preemption: ${fe.message}`) };
+        return { status: unschedulable(`preemption: ${fe.text}`) };
       }
       // Lower-priority pods nominated to the same node lose their place.
       for (const p of h.nominatedPods(best.node)) if (p.priority < pod.priority && p.uid !== pod.uid) await h.clearNomination(p);

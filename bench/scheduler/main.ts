@@ -1,0 +1,188 @@
+// Scheduler benchmark, end to end through the API (scheduler_perf-like): the built
+// `bin/kite server --store memory --disable-agent` as a child process, N fake nodes
+// registered over HTTP (8 cpu / 32Gi / 110 pods, Ready), some pods pre-placed with
+// spec.nodeName, then M pods created over HTTP and timed until a watch has seen every
+// one bound. Then the server holds many nodes and pods: its RSS and single-pod GET p99.
+//
+// Usage: node dist/bench/scheduler/main.js [--quick] [--write] [--server-cpu-prof DIR]
+//   --quick            small counts (seconds)
+//   --write            append the results as a dated section to BENCHMARKS.md
+//   --server-cpu-prof  run the server under `node --cpu-prof`, profile kept in DIR
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { Client, HttpTransport, type ResourceClient } from '../../src/client/index.js';
+import { percentile, until } from '../api/load.js';
+import { Child, freePort, killAll } from '../api/procs.js';
+
+const READY_TEXT = 'Kite API server ready at';
+const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
+const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+
+interface Scenario { nodes: number; placed: number; measured: number }
+interface Plan { scenarios: Scenario[]; hold: { nodes: number; pods: number }; gets: number; concurrency: number }
+
+const FULL: Plan = {
+  scenarios: [{ nodes: 500, placed: 1000, measured: 2000 }, { nodes: 5000, placed: 1000, measured: 10_000 }],
+  hold: { nodes: 5000, pods: 30_000 }, gets: 5000, concurrency: 64,
+};
+const QUICK: Plan = {
+  scenarios: [{ nodes: 100, placed: 100, measured: 300 }, { nodes: 500, placed: 200, measured: 1000 }],
+  hold: { nodes: 500, pods: 3000 }, gets: 500, concurrency: 32,
+};
+/** Targets from the issue. */
+const TARGET = { podsPerSec: { 500: 1000, 5000: 500 } as Record<number, number>, rssMB: 1536, getP99Ms: 50 };
+
+class Server {
+  private constructor(readonly child: Child, readonly client: Client, readonly http: HttpTransport) {}
+  static async start(root: string, dir: string, cpuProfDir?: string): Promise<Server> {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const port = await freePort();
+    const flags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+    const args = ['server', '--store', 'memory', '--data-dir', join(dir, 'data'), '--bind-address', '127.0.0.1', '--port', String(port), '--write-kubeconfig', kubeconfig, '--disable-agent'];
+    const child = new Child('kite server', process.execPath, [...flags, join(root, 'bin', 'kite'), ...args], [READY_TEXT]);
+    if (!(await until(() => Boolean(child.exited) || (child.seen.has(READY_TEXT) && existsSync(kubeconfig)), 60_000, 20)) || child.exited) {
+      await child.stop();
+      throw new Error(`kite server did not become ready:\n${child.tail}`);
+    }
+    const http = HttpTransport.fromKubeconfig(kubeconfig);
+    return new Server(child, new Client(http), http);
+  }
+  rssMB(): number { return Math.round(this.child.memKiB('VmRSS') / 1024); }
+  async stop(): Promise<void> { this.http.close(); await this.child.stop(); }
+}
+
+/** Runs fn(i) for i in [0, n) with at most `c` in flight. */
+async function pool(n: number, c: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+const nodeName = (i: number) => `node-${String(i).padStart(5, '0')}`;
+
+async function registerNodes(nodes: ResourceClient<Node>, from: number, to: number, c: number): Promise<void> {
+  const capacity = { cpu: '8', memory: '32Gi', pods: '110' };
+  await pool(to - from, c, async (k) => {
+    const name = nodeName(from + k);
+    await nodes.create('', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${(from + k) % 3}` } } });
+    await nodes.patch('', name, 'merge', { status: { capacity, allocatable: capacity, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } }, { subresource: 'status' });
+  });
+}
+
+const podSpec = (name: string, node?: string): Pod => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, namespace: 'default', labels: { app: 'bench' } },
+  spec: { nodeName: node, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+});
+
+/** Creates n pods; with nodes > 0 they are placed round-robin with spec.nodeName, else left to the scheduler. */
+async function createPods(pods: ResourceClient<Pod>, prefix: string, n: number, nodes: number, c: number): Promise<void> {
+  await pool(n, c, (i) => pods.create('default', podSpec(`${prefix}-${i}`, nodes ? nodeName(i % nodes) : undefined)).then(() => undefined));
+}
+
+interface Result { nodes: number; placed: number; measured: number; seconds: number; podsPerSec: number; rssMB: number }
+
+async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
+  const nodes = s.client.resource<Node>(NODES);
+  const pods = s.client.resource<Pod>(PODS);
+  await registerNodes(nodes, 0, sc.nodes, c);
+  await createPods(pods, 'placed', sc.placed, sc.nodes, c);
+  const list = await pods.list('default', { limit: 1 });
+  const ac = new AbortController();
+  const bound = new Set<string>();
+  const watching = (async () => {
+    for await (const ev of pods.watch('default', { resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
+      const name = ev.object.metadata?.name ?? '';
+      if (ev.type !== 'DELETED' && name.startsWith('m-') && ev.object.spec?.nodeName) bound.add(name);
+    }
+  })().catch((e) => { if (!ac.signal.aborted) throw e; });
+  const t0 = performance.now();
+  await createPods(pods, 'm', sc.measured, 0, c);
+  const ok = await until(() => bound.size >= sc.measured, 300_000, 10);
+  const seconds = (performance.now() - t0) / 1000;
+  ac.abort();
+  await watching;
+  if (!ok) throw new Error(`only ${bound.size}/${sc.measured} pods bound`);
+  return { ...sc, seconds, podsPerSec: Math.round(sc.measured / seconds), rssMB: s.rssMB() };
+}
+
+async function getP99(s: Server, n: number, names: string[]): Promise<{ p50: number; p99: number }> {
+  const lat: number[] = [];
+  await pool(n, 8, async (i) => {
+    const t = performance.now();
+    const r = await s.http.request({ method: 'GET', path: `/api/v1/namespaces/default/pods/${names[(i * 7919) % names.length]}` });
+    if (r.status !== 200) throw new Error(`GET answered ${r.status}`);
+    lat.push(performance.now() - t);
+  });
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, write: { type: 'boolean' }, 'server-cpu-prof': { type: 'string' } } });
+  const plan = values.quick ? QUICK : FULL;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = resolve(here, existsSync(join(here, '../../bin/kite')) ? '../..' : '../../..');
+  const prof = values['server-cpu-prof'] ? resolve(values['server-cpu-prof']) : undefined;
+  const lines: string[] = [];
+  const results: Result[] = [];
+  let hold = '';
+  for (const [i, sc] of plan.scenarios.entries()) {
+    const dir = mkdtempSync(join(os.tmpdir(), 'kite-bench-sched-'));
+    const s = await Server.start(root, dir, prof);
+    try {
+      const r = await measure(s, sc, plan.concurrency);
+      results.push(r);
+      process.stderr.write(`${sc.nodes} nodes, ${sc.placed} placed: ${sc.measured} pods in ${r.seconds.toFixed(2)}s = ${r.podsPerSec} pods/s, RSS ${r.rssMB} MB\n`);
+      if (i === plan.scenarios.length - 1) {
+        // Hold: grow to the target node and pod counts, then read memory and GET latency.
+        const nodes = s.client.resource<Node>(NODES);
+        const pods = s.client.resource<Pod>(PODS);
+        if (plan.hold.nodes > sc.nodes) await registerNodes(nodes, sc.nodes, plan.hold.nodes, plan.concurrency);
+        const have = sc.placed + sc.measured;
+        await createPods(pods, 'hold', Math.max(0, plan.hold.pods - have), plan.hold.nodes, plan.concurrency);
+        const names = Array.from({ length: Math.min(2000, sc.measured) }, (_, k) => `m-${k}`);
+        global.gc?.();
+        const g = await getP99(s, plan.gets, names);
+        const rss = s.rssMB();
+        hold = `| hold ${plan.hold.nodes} nodes, ${plan.hold.pods} pods | RSS ${rss} MB (target ≤ ${TARGET.rssMB}) ${rss <= TARGET.rssMB ? 'ok' : 'FAIL'} | GET p50 ${g.p50.toFixed(1)} ms, p99 ${g.p99.toFixed(1)} ms (target ≤ ${TARGET.getP99Ms}) ${g.p99 <= TARGET.getP99Ms ? 'ok' : 'FAIL'} |`;
+        process.stderr.write(`${hold}\n`);
+      }
+    } finally {
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  lines.push('| nodes | pre-placed | measured pods | seconds | pods/s | target | server RSS |', '|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const t = TARGET.podsPerSec[r.nodes];
+    lines.push(`| ${r.nodes} | ${r.placed} | ${r.measured} | ${r.seconds.toFixed(2)} | ${r.podsPerSec} | ${t ? `≥ ${t} ${r.podsPerSec >= t ? 'ok' : 'FAIL'}` : '-'} | ${r.rssMB} MB |`);
+  }
+  lines.push('', '| phase | memory | reads |', '|---|---|---|', hold);
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  const section = [
+    '', `## Scheduler, ${new Date().toISOString().slice(0, 10)}${values.quick ? ' (quick)' : ''}`, '',
+    `Command: \`node dist/bench/scheduler/main.js${values.quick ? ' --quick' : ''}\` — machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    'End to end: pods created over HTTPS (64 in flight), scheduled by the in-process scheduler, bound via pods/binding, observed bound through a watch.', '',
+    ...lines, '',
+  ].join('\n');
+  process.stdout.write(section);
+  if (values.write) {
+    const file = join(root, 'BENCHMARKS.md');
+    // Another benchmark appends here too: append only, to the file as it is now.
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    appendFileSync(file, (before.endsWith('\n') || !before ? '' : '\n') + section);
+  }
+}
+
+process.on('SIGINT', () => { killAll(); process.exit(130); });
+main().catch((e) => {
+  killAll();
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -69,7 +69,7 @@ describe('deployment controller', () => {
 
   test('set image rolls out a new ReplicaSet; history, undo and restart', async () => {
     await c.kubectl(['annotate', 'deployment/web', '-n', ns, 'kubernetes.io/change-cause=image 1.26']);
-    await c.kubectl(['set', 'image', 'deployment/web', '-n', ns, 'nginx=nginx:1.26']);
+    await c.kubectl(['set', 'image', 'deployment/web', '-n', ns, 'main=nginx:1.26']);
     await c.kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s']);
     let rss = await replicaSets('web');
     assert.equal(rss.length, 2);
@@ -108,7 +108,7 @@ describe('deployment controller', () => {
   test('pause holds a template change; resume rolls it out', async () => {
     await c.kubectl(['rollout', 'pause', 'deployment/web', '-n', ns]);
     await until(async () => condition(await c.get('deployment/web', '-n', ns), 'Progressing')?.reason === 'DeploymentPaused', 'DeploymentPaused');
-    await c.kubectl(['set', 'image', 'deployment/web', '-n', ns, 'nginx=nginx:1.27']);
+    await c.kubectl(['set', 'image', 'deployment/web', '-n', ns, 'main=nginx:1.27']);
     await until(async () => { const d = await c.get('deployment/web', '-n', ns); return d.status?.observedGeneration === d.metadata.generation; }, 'paused spec observed');
     assert.equal((await replicaSets('web')).length, 3);
     await c.kubectl(['rollout', 'resume', 'deployment/web', '-n', ns]);

@@ -109,7 +109,7 @@ describe('kite simulate', () => {
     try {
       process.stdout.write(`# simulator: registered 500 nodes in ${(sim.ms / 1000).toFixed(2)}s\n`);
       assert.equal(sim.stats.registered, 500);
-      assert.ok(sim.ms < 30_000, `registration took ${Math.round(sim.ms)}ms`);
+      assert.ok(sim.ms < 60_000, `registration took ${Math.round(sim.ms)}ms`);
       const count = (await kubectl('get', 'nodes', '-l', 'kite.dev/simulated=true', '-o', 'name')).trim().split('\n').filter((l) => l.startsWith('node/scale-')).length;
       assert.equal(count, 500);
     } finally {

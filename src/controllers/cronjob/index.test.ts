@@ -46,7 +46,7 @@ describe('cronjob controller', () => {
     const s = setup();
     try {
       await s.create();
-      await advance(s.clock, 60_000);
+      await advance(s.clock, 61_000);
       await eventually(() => s.jobs().length === 1, 'a job');
       const job = s.jobs()[0];
       const due = T0 + 60_000;
@@ -74,15 +74,15 @@ describe('cronjob controller', () => {
     const s = setup({ concurrencyPolicy: 'Forbid' });
     try {
       await s.create();
-      await advance(s.clock, 60_000);
+      await advance(s.clock, 61_000);
       await eventually(() => s.jobs().length === 1, 'first job');
       await eventually(() => s.api.get<CJ>(CRONJOBS, 'default', 'tick')?.status?.active?.length === 1, 'status.active');
-      await advance(s.clock, 60_000);
+      await advance(s.clock, 61_000);
       await eventually(() => s.events.some((e) => e.startsWith('JobAlreadyActive')), 'JobAlreadyActive');
       assert.equal(s.jobs().length, 1);
 
       await s.api.client.resource<CJ>(CRONJOBS).patch('default', 'tick', 'merge', { spec: { concurrencyPolicy: 'Replace' } });
-      await advance(s.clock, 60_000);
+      await advance(s.clock, 61_000);
       await eventually(() => s.jobs().length === 1 && s.jobs()[0].metadata?.name === `tick-${(T0 + 180_000) / 60_000}`, 'replaced job');
       assert.ok(s.events.some((e) => e === `SuccessfulDelete: Deleted job tick-${(T0 + 60_000) / 60_000}`));
     } finally { await s.stop(); }

@@ -41,9 +41,34 @@ function defaultService(obj: KObject): void {
 const hasClusterIP = (spec: Obj) => spec.type !== 'ExternalName';
 
 /** Keeps allocated clusterIP(s) and nodePorts that an update leaves empty (e.g. a re-apply). */
+const needsNodePorts = (t: unknown) => t === 'NodePort' || t === 'LoadBalancer';
+
+/**
+ * Upstream dropTypeDependentFields: a type change drops the values the old type had
+ * allocated (node ports, health-check port, cluster IPs for ExternalName) unless the
+ * client changed them itself.
+ */
+function dropTypeDependentFields(spec: Record<string, unknown>, oldSpec: Record<string, unknown>): void {
+  if (spec.type === oldSpec.type) return;
+  if (needsNodePorts(oldSpec.type) && !needsNodePorts(spec.type)) {
+    const oldPorts = asObjs(oldSpec.ports);
+    for (const p of asObjs(spec.ports)) {
+      const prev = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      if (p.nodePort !== undefined && prev && prev.nodePort === p.nodePort) delete p.nodePort;
+    }
+  }
+  if (oldSpec.healthCheckNodePort !== undefined && spec.healthCheckNodePort === oldSpec.healthCheckNodePort && spec.type !== 'LoadBalancer') delete spec.healthCheckNodePort;
+  if (spec.type === 'ExternalName' && oldSpec.type !== 'ExternalName') {
+    if (spec.clusterIP === oldSpec.clusterIP) delete spec.clusterIP;
+    if (JSON.stringify(spec.clusterIPs) === JSON.stringify(oldSpec.clusterIPs)) delete spec.clusterIPs;
+    for (const k of ['ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) if (JSON.stringify(spec[k]) === JSON.stringify(oldSpec[k])) delete spec[k];
+  }
+}
+
 function keepAllocated(obj: KObject, old: KObject): void {
   const spec = child(obj, 'spec');
   const oldSpec = asObj(old.spec);
+  dropTypeDependentFields(spec, oldSpec);
   if (hasClusterIP(spec) && hasClusterIP(oldSpec) && !asStr(spec.clusterIP) && asArr(spec.clusterIPs).length === 0) {
     if (oldSpec.clusterIP !== undefined) spec.clusterIP = oldSpec.clusterIP;
     if (oldSpec.clusterIPs !== undefined) spec.clusterIPs = oldSpec.clusterIPs;

@@ -79,8 +79,6 @@ interface Phase {
   name: string;
   load: LoadResult;
   cpu: CpuShare;
-  /** Unrelated CPU use just before the phase (after waiting for quiet). */
-  otherBefore: number;
   /** How many times the phase ran before one was quiet enough (the quietest is kept). */
   attempts: number;
 }
@@ -121,13 +119,13 @@ async function run(plan: Plan, root: string, etcdBin: string | undefined, cpuPro
 
     /** Runs one measured phase against `under` after the rest of the machine has quietened. */
     const phase = async (name: string, under: Child, c: number, count: number, maxMs: number, op: (i: number) => Promise<string | undefined>): Promise<Phase> => {
-      const otherBefore = await waitQuiet(ours, NOISY, plan.quietMaxMs);
+      await waitQuiet(ours, NOISY, plan.quietMaxMs);
       const meter = cpuMeter(under, ours.filter((x) => x !== under));
       const load = await runLoad(c, count, maxMs, op);
       const cpu = meter(load.elapsedMs);
       check(load.errors === 0, `${name}: ${load.errors} failed requests (first: ${load.firstError})`);
       process.stderr.write(`${name}: ${load.perSecond.toFixed(0)}/s p50 ${load.p50Ms.toFixed(2)} ms p99 ${load.p99Ms.toFixed(2)} ms; CPU server ${pct(cpu.server)} bench ${pct(cpu.bench)} other ${pct(cpu.other)}\n`);
-      return { name, load, cpu, otherBefore, attempts: 1 };
+      return { name, load, cpu, attempts: 1 };
     };
     /** Repeats a phase that unrelated processes disturbed, up to plan.attempts times; keeps the quietest. */
     const quietest = async <T extends Phase>(attempt: (n: number) => Promise<T>): Promise<T> => {

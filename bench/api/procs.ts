@@ -135,16 +135,15 @@ export function cpuMeter(server: Child, others: Child[] = []): (elapsedMs: numbe
 
 /**
  * Waits, in 500 ms windows, until processes other than ours use less than `maxOther`
- * of a core, for at most `maxMs`. Returns that share in the last window. Benchmarks on a
- * shared machine are only comparable when the rest of it is quiet.
+ * of a core, for at most `maxMs`. Benchmarks on a shared machine are only comparable
+ * when the rest of it is quiet.
  */
-export async function waitQuiet(ours: Child[], maxOther: number, maxMs: number): Promise<number> {
+export async function waitQuiet(ours: Child[], maxOther: number, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
   for (;;) {
     const t0 = Date.now();
     const meter = cpuMeter(ours[0], ours.slice(1));
     await new Promise((r) => setTimeout(r, 500));
-    const other = meter(Date.now() - t0).other;
-    if (other < maxOther || Date.now() >= deadline) return other;
+    if (meter(Date.now() - t0).other < maxOther || Date.now() >= deadline) return;
   }
 }

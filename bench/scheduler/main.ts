@@ -103,11 +103,13 @@ async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
   })().catch((e) => { if (!ac.signal.aborted) throw e; });
   const t0 = performance.now();
   await createPods(pods, 'm', sc.measured, 0, c);
+  const created = (performance.now() - t0) / 1000;
   const ok = await until(() => bound.size >= sc.measured, 300_000, 10);
   const seconds = (performance.now() - t0) / 1000;
   ac.abort();
   await watching;
   if (!ok) throw new Error(`only ${bound.size}/${sc.measured} pods bound`);
+  process.stderr.write(`  created in ${created.toFixed(2)}s, all bound after ${seconds.toFixed(2)}s\n`);
   return { ...sc, seconds, podsPerSec: Math.round(sc.measured / seconds), rssMB: s.rssMB() };
 }
 

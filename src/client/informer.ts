@@ -5,7 +5,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { Backoff } from '../util/backoff.js';
 import { logger } from '../util/log.js';
 import type { Status } from '../machinery/errors.js';
-import { ApiError, isGone } from './errors.js';
+import { ApiError, isGone, isNotFound } from './errors.js';
 import type { Client, GroupVersionResource, KubeObject, ResourceClient } from './resource.js';
 import { byNamespace, deepFreeze, Indexer, Lister, NAMESPACE_INDEX, objectKey, type Indexers } from './store.js';
 import type { WatchEvent } from './transport.js';
@@ -126,6 +126,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.log.info({ rv: this.lastSyncResourceVersion }, 'resourceVersion expired; relisting');
           continue;
         }
+        // A resource type the server does not serve (yet) has an empty cache: count it as
+        // synced so nobody waiting on this informer stalls, and keep retrying.
+        if (listing && isNotFound(e) && !this.synced) this.markSynced();
         this.log.warn({ err: String(e) }, listing ? 'list failed' : needList ? 'watch error event; relisting' : 'watch failed; resuming');
         await this.clock.sleep(backoff.next(), signal);
       }
@@ -154,10 +157,12 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (!seen.has(key)) this.dispatch('onDelete', this.indexer.delete(key)!, true);
     }
     this.lastSyncResourceVersion = list.metadata.resourceVersion ?? '';
-    if (initial) {
-      this.synced = true;
-      for (const w of this.syncWaiters.splice(0)) w();
-    }
+    if (initial) this.markSynced();
+  }
+
+  private markSynced(): void {
+    this.synced = true;
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
   private apply(ev: WatchEvent<T>): void {

@@ -47,7 +47,9 @@ export interface Controller {
   readonly name: string;
   /**
    * Runs until the signal aborts. Must ask the informer factory for every informer it
-   * needs before awaiting anything, then wait for sync before acting.
+   * needs before awaiting anything, then wait for ITS OWN informers to sync
+   * (`waitForCacheSync(signal, ...mine)`) before acting: waiting on the whole factory
+   * would tie it to every other controller's informers.
    */
   run(signal: AbortSignal): Promise<void>;
 }

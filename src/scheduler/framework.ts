@@ -45,12 +45,6 @@ export class FitError extends Error {
     if (this.postFilterMsg) msg += ` ${this.postFilterMsg}`;
     return msg;
   }
-
-  /** Whether some node failed in a way preemption could fix. */
-  get preemptionMightHelp(): boolean {
-    for (const s of this.statuses.values()) if (s.code === 'Unschedulable') return true;
-    return false;
-  }
 }
 
 /** "1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu": count per reason, sorted as strings. */
@@ -98,8 +92,9 @@ export class Framework {
   }
 
   private filterOnly(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
-    for (const pl of this.profile.filter) {
-      if (state.skipFilter.has(pl.name)) continue;
+    const filters = state.filters ?? this.profile.filter.filter((pl) => !state.skipFilter.has(pl.name));
+    for (let i = 0; i < filters.length; i++) {
+      const pl = filters[i];
       const s = pl.filter(state, pod, node);
       if (s) {
         s.plugin = pl.name;
@@ -132,6 +127,7 @@ export class Framework {
       if (r.nodeNames) narrowed = narrowed ? new Set([...narrowed].filter((n) => r.nodeNames!.has(n))) : new Set(r.nodeNames);
     }
 
+    state.filters = this.profile.filter.filter((pl) => !state.skipFilter.has(pl.name));
     const statuses = new Map<string, Status>();
     const feasible: NodeInfo[] = [];
     let evaluated = 0;

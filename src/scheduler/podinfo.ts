@@ -26,6 +26,8 @@ export interface PodInfo {
   readonly labels: Labels;
   readonly priority: number;
   readonly requests: ResourceAmounts;
+  /** Resources with a positive request: cpu, memory, ephemeral-storage first, then the rest sorted. */
+  readonly requestedResources: readonly string[];
   readonly nonZeroCpu: number;
   readonly nonZeroMemory: number;
   readonly hostPorts: readonly HostPort[];
@@ -54,6 +56,9 @@ function term(owner: Pod, t: PodAffinityTerm, labelsOf: (pod: Pod) => Labels): A
 const weighted = (owner: Pod, ts: readonly WeightedPodAffinityTerm[] | undefined, labelsOf: (p: Pod) => Labels): WeightedAffinityTerm[] =>
   (ts ?? []).map((w) => ({ ...term(owner, w.podAffinityTerm, labelsOf), weight: w.weight }));
 
+const FIRST = ['cpu', 'memory', 'ephemeral-storage'];
+const rank = (r: string) => { const i = FIRST.indexOf(r); return i < 0 ? FIRST.length : i; };
+
 const NO_TERMS: readonly never[] = Object.freeze([]);
 
 /** priority: the resolved value (spec.priority, else the PriorityClass's, else the default class's or 0). */
@@ -65,6 +70,7 @@ export function newPodInfo(pod: Pod, priority: number): PodInfo {
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
     for (const p of c.ports ?? []) if (p.hostPort) hostPorts.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
   }
+  const requests = podRequests(spec);
   const a = spec.affinity;
   const req = (ts: readonly PodAffinityTerm[] | undefined) => (ts?.length ? ts.map((t) => term(pod, t, labelsOf)) : NO_TERMS);
   return {
@@ -75,7 +81,8 @@ export function newPodInfo(pod: Pod, priority: number): PodInfo {
     name: pod.metadata?.name ?? '',
     labels: pod.metadata?.labels,
     priority,
-    requests: podRequests(spec),
+    requests,
+    requestedResources: Object.keys(requests).filter((r) => r !== 'pods' && requests[r] > 0).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0)),
     nonZeroCpu: nz.cpu,
     nonZeroMemory: nz.memory,
     hostPorts,

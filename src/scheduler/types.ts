@@ -48,6 +48,8 @@ export class CycleState {
   /** Plugins whose PreFilter (or PreScore) returned Skip. */
   readonly skipFilter = new Set<string>();
   readonly skipScore = new Set<string>();
+  /** The filter plugins that run this cycle (set once PreFilter is done). */
+  filters?: readonly FilterPlugin[];
   write(key: string, v: unknown): void { this.data.set(key, v); }
   read<T>(key: string): T | undefined { return this.data.get(key) as T | undefined; }
   /** Preemption simulates removals on copies; state that PreFilter extensions update must be copyable. */
@@ -56,6 +58,7 @@ export class CycleState {
     for (const [k, v] of this.data) c.data.set(k, typeof (v as { clone?: unknown })?.clone === 'function' ? (v as { clone(): unknown }).clone() : v);
     for (const s of this.skipFilter) c.skipFilter.add(s);
     for (const s of this.skipScore) c.skipScore.add(s);
+    c.filters = this.filters;
     return c;
   }
 }

@@ -78,3 +78,18 @@ describe('Limiter', () => {
     assert.equal(await lim.run(async () => 7), 7);
   });
 });
+
+describe('Limiter priorities', () => {
+  test('urgent calls go first, but normal calls keep a share of the slots', async () => {
+    const lim = new Limiter(1, 3);
+    const order: string[] = [];
+    let release!: () => void;
+    const first = lim.run(() => new Promise<void>((r) => { release = r; }));
+    const jobs: Promise<void>[] = [];
+    for (let i = 0; i < 3; i++) jobs.push(lim.run(async () => { order.push(`n${i}`); }));
+    for (let i = 0; i < 5; i++) jobs.push(lim.run(async () => { order.push(`u${i}`); }, true));
+    release();
+    await Promise.all([first, ...jobs]);
+    assert.deepEqual(order, ['u0', 'u1', 'n0', 'u2', 'u3', 'n1', 'u4', 'n2']);
+  });
+});

@@ -82,26 +82,33 @@ export class TimerLoop {
   }
 }
 
-/** At most `max` calls in flight; the rest wait in FIFO order. */
+/**
+ * At most `max` calls in flight; the rest wait in FIFO order per priority. Urgent calls
+ * (liveness) go first, but every `shareEvery`-th free slot goes to a waiting normal call so
+ * bulk work (registration) still advances when urgent work alone could fill the server.
+ */
 export class Limiter {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly urgent: (() => void)[] = [];
+  private readonly normal: (() => void)[] = [];
+  private handouts = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(readonly max: number) {
+  constructor(readonly max: number, private readonly shareEvery = 4) {
     if (!(max >= 1)) throw new Error(`limiter: max must be at least 1, got ${max}`);
   }
 
   get inFlight(): number { return this.active; }
-  get queued(): number { return this.waiting.length; }
+  get queued(): number { return this.urgent.length + this.normal.length; }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+  async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => (urgent ? this.urgent : this.normal).push(r));
     else this.active++;
     try {
       return await fn();
     } finally {
-      const next = this.waiting.shift();
+      const share = ++this.handouts % this.shareEvery === 0;
+      const next = (share ? this.normal.shift() : undefined) ?? this.urgent.shift() ?? this.normal.shift();
       if (next) next(); // the slot passes straight to the next caller
       else if (--this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
     }

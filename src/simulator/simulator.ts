@@ -4,7 +4,9 @@
 //
 // Built for thousands of nodes in one process: one timer loop (no timer per node or pod),
 // node and lease calls through one bounded-concurrency limiter, pod writes through a
-// fixed number of queue workers, and one informer each for nodes and pods.
+// fixed number of queue workers, and one informer each for nodes and pods. Liveness
+// (leases, status) outranks registration in the limiter, so an overloaded server
+// stretches registration rather than letting registered nodes go NotReady.
 import { setMaxListeners } from 'node:events';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
@@ -199,7 +201,7 @@ export class Simulator {
     }
     n.readySince = now;
     n.registered = true;
-    this.limiter.run(() => this.renewLease(n)).then(
+    this.limiter.run(() => this.renewLease(n), true).then(
       // Spread the fleet's renewals over one interval instead of keeping registration's bunching.
       () => this.loop.after(this.random() * LEASE_RENEW_MS, () => this.leaseTick(n)),
       () => this.loop.after(RETRY_MS, () => this.leaseTick(n)),
@@ -210,7 +212,7 @@ export class Simulator {
 
   private leaseTick(n: SimNode): void {
     if (n.gone || this.signal.aborted) return;
-    this.limiter.run(() => this.renewLease(n)).then(
+    this.limiter.run(() => this.renewLease(n), true).then(
       () => this.loop.after(LEASE_RENEW_MS * (1 + LEASE_JITTER * this.random()), () => this.leaseTick(n)),
       (e) => {
         if (this.signal.aborted) return;
@@ -256,7 +258,7 @@ export class Simulator {
     n.statusInFlight = true;
     try {
       await this.limiter.run(() => this.nodeClient.patch('', n.name, 'merge',
-        { status: { conditions: nodeConditions(this.clock.now(), n.readySince) } }, { subresource: 'status', signal: this.signal }));
+        { status: { conditions: nodeConditions(this.clock.now(), n.readySince) } }, { subresource: 'status', signal: this.signal }), true);
       this.counters.statusPosts++;
     } catch (e) {
       if (!this.signal.aborted) log.warn({ node: n.name, err: String(e) }, 'node status update failed');

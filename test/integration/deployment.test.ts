@@ -68,8 +68,8 @@ describe('deployment controller', () => {
   });
 
   test('set image rolls out a new ReplicaSet; history, undo and restart', async () => {
-    await c.kubectl(['annotate', 'deployment/web', '-n', ns, 'kubernetes.io/change-cause=image 1.26']);
     await c.kubectl(['set', 'image', 'deployment/web', '-n', ns, 'main=nginx:1.26']);
+    await c.kubectl(['annotate', 'deployment/web', '-n', ns, 'kubernetes.io/change-cause=image 1.26']);
     await c.kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s']);
     let rss = await replicaSets('web');
     assert.equal(rss.length, 2);

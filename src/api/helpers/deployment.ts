@@ -4,6 +4,7 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { deepEqual } from '../../machinery/meta.js';
+import { pruneEmpty } from './hash.js';
 
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -70,15 +71,12 @@ export function maxUnavailable(d: Deployment): number {
   return Math.min(replicas, resolveFenceposts(ru?.maxSurge, ru?.maxUnavailable, replicas).unavailable);
 }
 
-/** Templates equal once the pod-template-hash label is ignored on both. */
+/** Templates equal once the pod-template-hash label and empty members are ignored on both. */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   const strip = (t: PodTemplateSpec | undefined): unknown => {
     const c = structuredClone(t ?? {});
-    if (c.metadata?.labels) {
-      delete c.metadata.labels[POD_TEMPLATE_HASH];
-      if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;
-    }
-    return c;
+    if (c.metadata?.labels) delete c.metadata.labels[POD_TEMPLATE_HASH];
+    return pruneEmpty(c);
   };
   return deepEqual(strip(a), strip(b));
 }

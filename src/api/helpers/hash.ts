@@ -40,6 +40,23 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/**
+ * The value with null members and empty objects and arrays removed, recursively: what a
+ * typed client reads back the same (a null creationTimestamp, an empty resources block).
+ */
+export function pruneEmpty(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(pruneEmpty);
+  if (!v || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const p = pruneEmpty(x);
+    if (p === null || p === undefined) continue;
+    if (typeof p === 'object' && (Array.isArray(p) ? p.length === 0 : Object.keys(p).length === 0)) continue;
+    out[k] = p;
+  }
+  return out;
+}
+
 /** Maps each character to the safe alphabet by its code (upstream rand.SafeEncodeString). */
 export function safeEncodeString(s: string): string {
   let out = '';
@@ -48,11 +65,11 @@ export function safeEncodeString(s: string): string {
 }
 
 /**
- * The hash of a template: FNV-32a of its canonical JSON, then, when a collision count is
+ * The hash of a template: FNV-32a of its canonical JSON (empty members pruned), then, when a collision count is
  * given, of the count as four little-endian bytes; spelled as the safe-encoded decimal.
  */
 export function computeHash(template: unknown, collisionCount?: number): string {
-  let h = fnv32a(utf8(canonicalJson(template)));
+  let h = fnv32a(utf8(canonicalJson(pruneEmpty(template))));
   if (collisionCount !== undefined && collisionCount !== null) {
     const c = collisionCount >>> 0;
     h = fnv32a([c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, (c >>> 24) & 0xff], h);

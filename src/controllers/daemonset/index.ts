@@ -186,10 +186,12 @@ class DaemonSetSync {
       if (!shouldContinueRunning) { toDelete.push(...live(pods)); continue; }
       const running: Pod[] = [];
       for (const p of live(pods)) {
-        if (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') {
+        // A daemon pod that finished (restartPolicy is Always, so it crashed out) is replaced.
+        if (p.status?.phase === 'Failed') {
           this.d.recorder.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${p.metadata?.namespace}/${p.metadata?.name} on node ${nodeName}, will try to kill it`);
           toDelete.push(p);
-        } else running.push(p);
+        } else if (p.status?.phase === 'Succeeded') toDelete.push(p);
+        else running.push(p);
       }
       running.sort(byCreation);
       if (maxSurge > 0) {

@@ -14,6 +14,7 @@ import { builtinResources } from '../../api/resources/index.js';
 import { hasVerbs, preferredGroupVersions, resourcesOf, type DiscoveredResource } from '../../api/helpers/discovery.js';
 import { deepEqual } from '../../machinery/meta.js';
 import { logger } from '../../util/log.js';
+import type { Timer } from '../../util/clock.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../context.js';
 
 const FOREGROUND = 'foregroundDeletion';
@@ -22,6 +23,9 @@ const OWNER_INDEX = 'byOwnerUid';
 /** Upstream ignores events: they are never owners and are garbage collected by TTL. */
 const IGNORED = new Set(['/events', 'events.k8s.io/events']);
 const REDISCOVER_MS = 30_000;
+/** Delay after a CRD event before rediscovery, so a burst of events costs one pass and the CRD is established. */
+const CRD_SETTLE_MS = 1000;
+const CRDS: GroupVersionResource = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', namespaced: false };
 const ABSENT_CACHE_SIZE = 500;
 const log = logger('garbage-collector');
 
@@ -66,6 +70,8 @@ class GarbageCollector implements Controller {
   private readonly byKind = new Map<string, Tracked>();
   /** Owners known not to exist, by uid (bounded, oldest forgotten first). */
   private readonly absent = new Set<string>();
+  private refreshing: Promise<void> = Promise.resolve();
+  private refreshTimer?: Timer;
   private readonly builtin = new Set(builtinResources().map((s) => resKey({ group: s.group, resource: s.plural })));
 
   constructor(private readonly ctx: ControllerContext) {
@@ -74,12 +80,19 @@ class GarbageCollector implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    // A new or removed CRD changes what is served: look again soon rather than at the next period.
+    const crds = this.ctx.informers.informerFor(CRDS);
+    const soon = () => {
+      if (this.refreshTimer || signal.aborted) return;
+      this.refreshTimer = this.ctx.clock.setTimer(CRD_SETTLE_MS, () => { this.refreshTimer = undefined; void this.serialRefresh(signal); });
+    };
+    crds.addEventHandler({ onAdd: soon, onUpdate: soon, onDelete: soon });
     // Discovery before anything is watched: retry until it answers.
-    while (!signal.aborted && !(await this.refresh(signal))) await this.ctx.clock.sleep(1000, signal);
+    while (!signal.aborted && !(await this.serialRefresh(signal))) await this.ctx.clock.sleep(1000, signal);
     if (signal.aborted) return;
     for (const t of this.tracked.values()) if (!(await t.informer.waitForSync(signal))) return;
     const rediscover = (async () => {
-      while (await this.ctx.clock.sleep(REDISCOVER_MS, signal)) await this.refresh(signal);
+      while (await this.ctx.clock.sleep(REDISCOVER_MS, signal)) await this.serialRefresh(signal);
     })();
     const workers = Math.max(1, this.ctx.options.workers);
     await Promise.all([
@@ -87,7 +100,15 @@ class GarbageCollector implements Controller {
       this.orphanQueue.runWorkers(workers, (k) => this.attemptToOrphan(parseItem(k)), signal),
       rediscover,
     ]);
+    this.refreshTimer?.cancel();
     for (const t of this.tracked.values()) t.stop?.abort();
+  }
+
+  /** One refresh at a time. */
+  private serialRefresh(signal: AbortSignal): Promise<boolean> {
+    const next = this.refreshing.then(() => this.refresh(signal));
+    this.refreshing = next.then(() => undefined);
+    return next;
   }
 
   /** Watches every deletable resource discovery lists and forgets vanished ones; false if discovery failed. */

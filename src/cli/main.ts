@@ -25,7 +25,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--write-kubeconfig <file>', 'write an admin kubeconfig here once the API is ready')
     .addOption(new Option('--store <kind>', 'storage backend').choices(['sqlite', 'memory']).default('sqlite'))
     .option('--disable-agent', 'do not run a node agent in this process', false)
-    .action(async (o: { dataDir: string; bindAddress: string; port: number; writeKubeconfig?: string; store: 'sqlite' | 'memory'; disableAgent: boolean }) => {
+    .option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 from it', '10.42.0.0/16')
+    .option('--service-cidr <cidr>', 'service cluster IP range', '10.43.0.0/16')
+    .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is NotReady', '40s')
+    .action(async (o: { dataDir: string; bindAddress: string; port: number; writeKubeconfig?: string; store: 'sqlite' | 'memory'; disableAgent: boolean; clusterCidr: string; serviceCidr: string; nodeMonitorGracePeriod: string }) => {
       const ac = new AbortController();
       let stopping = false;
       const stop = (sig: string) => {
@@ -37,7 +40,8 @@ export async function main(argv: string[]): Promise<void> {
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
       const started = performance.now();
-      await runServer({ ...o, progress: (l) => process.stderr.write(`  ✓ ${l}\n`) }, ac.signal, (s) => {
+      const controllerOptions = { clusterCidr: o.clusterCidr, serviceClusterIpRange: o.serviceCidr, nodeMonitorGracePeriodMs: parseDuration(o.nodeMonitorGracePeriod) };
+      await runServer({ ...o, controllerOptions, progress: (l) => process.stderr.write(`  ✓ ${l}\n`) }, ac.signal, (s) => {
         process.stderr.write(`Kite API server ready at ${s.url} in ${Math.round(performance.now() - started)}ms\n`);
         process.stderr.write(`  kubectl --kubeconfig ${s.kubeconfigPath} get namespaces\n`);
       });
@@ -97,3 +101,4 @@ function parsePort(v: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port: ${v}`);
   return n;
 }
+

@@ -1,5 +1,6 @@
 // `kite server`: store + API server (+ controllers and scheduler as they arrive), PKI,
 // bootstrap objects and the admin kubeconfig. Start-up is ordered by readiness, not sleeps.
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,8 @@ const SYSTEM: WriteContext = { user: { username: 'system:apiserver', groups: ['s
 
 /** Runs until the signal aborts. `onReady` fires once the API serves and the kubeconfig is written. */
 export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?: (s: RunningServer) => void): Promise<void> {
+  // Every informer, watch and component listens on this one signal: no listener limit.
+  setMaxListeners(0, signal);
   const t0 = performance.now();
   let tStep = t0;
   const step = (what: string) => {

@@ -4,7 +4,7 @@ import { Client, connectionFromKubeconfig, HttpTransport, loadKubeconfig } from 
 import { parseQuantity } from '../machinery/quantity.js';
 import { Simulator, type SimulatorStats } from '../simulator/index.js';
 
-export { parseDuration } from '../simulator/index.js';
+export { parseDuration } from '../util/duration.js';
 
 export interface SimulateOptions {
   kubeconfig: string;

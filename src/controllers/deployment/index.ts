@@ -5,7 +5,7 @@
 import type { Deployment, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import {
-  Informer, WorkQueue, isAlreadyExists, isNotFound, objectKey, splitKey,
+  Informer, WorkQueue, isAlreadyExists, isConflict, isNotFound, objectKey, splitKey,
   type EventRecorder, type GroupVersionResource, type HandlerResult, type ResourceClient,
 } from '../../client/index.js';
 import { selectorFromLabelSelector, type Selector } from '../../machinery/labels.js';
@@ -23,6 +23,7 @@ import type { Controller, ControllerContext, ControllerFactory } from '../contex
 const DEPLOYMENTS: GroupVersionResource = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 const RS: GroupVersionResource = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
 const PODS: GroupVersionResource = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+const CONFLICT_RETRY_MS = 100;
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const nameOf = (o: { metadata?: { name?: string } }): string => o.metadata?.name ?? '';
@@ -98,6 +99,17 @@ class DeploymentController implements Controller {
   }
 
   private async sync(key: string): Promise<HandlerResult | void> {
+    try {
+      return await this.syncDeployment(key);
+    } catch (e) {
+      // Writes carry the cached resourceVersion; a conflict means the cache lags our own
+      // last write. Look again shortly, without counting a failure.
+      if (isConflict(e)) return { requeueAfterMs: CONFLICT_RETRY_MS };
+      throw e;
+    }
+  }
+
+  private async syncDeployment(key: string): Promise<HandlerResult | void> {
     const { namespace, name } = splitKey(key);
     const cached = this.dInf.lister.get(namespace, name);
     if (!cached) return;

@@ -37,6 +37,9 @@ interface Tracked {
   stop?: AbortController;
 }
 
+/** The metadata lists the collector rewrites. */
+interface MetaFields { ownerReferences?: readonly unknown[]; finalizers?: string[] }
+
 /** One object, as the queues know it. */
 interface Item { rkey: string; namespace: string; name: string; uid: string }
 
@@ -270,7 +273,7 @@ class GarbageCollector implements Controller {
     const deps = this.dependents(uid);
     const blocking = deps.filter(({ obj }) => obj.metadata?.ownerReferences?.some((r) => r.uid === uid && (r as OwnerReference).blockOwnerDeletion));
     if (!blocking.length) {
-      await this.patchMeta(t, owner, { finalizers: finalizersOf(owner).filter((f) => f !== FOREGROUND) });
+      await this.removeFinalizer(t, owner, FOREGROUND);
       return;
     }
     for (const { t: dt, obj } of deps) if (!obj.metadata?.deletionTimestamp || deletingDependents(obj)) this.enqueueDelete(this.item(dt, obj));
@@ -288,28 +291,52 @@ class GarbageCollector implements Controller {
     }
     if (owner.metadata?.uid !== item.uid || !owner.metadata?.deletionTimestamp || !finalizersOf(owner).includes(ORPHAN)) return;
     for (const dep of this.dependents(item.uid)) await this.dropOwnerRef(dep.t, dep.obj, item.uid);
-    await this.patchMeta(t, owner, { finalizers: finalizersOf(owner).filter((f) => f !== ORPHAN) });
+    await this.removeFinalizer(t, owner, ORPHAN);
   }
 
-  /** Removes the reference to ownerUid from a dependent, re-reading it on conflicts. */
-  private async dropOwnerRef(t: Tracked, dep: KubeObject, ownerUid: string): Promise<void> {
+  /** Removes the reference to ownerUid from a dependent. */
+  private dropOwnerRef(t: Tracked, dep: KubeObject, ownerUid: string): Promise<void> {
+    return this.retryOnConflict(t, dep, (live) => {
+      const refs = live.metadata?.ownerReferences ?? [];
+      return refs.some((r) => r.uid === ownerUid) ? { ownerReferences: refs.filter((r) => r.uid !== ownerUid) } : undefined;
+    });
+  }
+
+  private removeFinalizer(t: Tracked, obj: KubeObject, finalizer: string): Promise<void> {
+    return this.retryOnConflict(t, obj, (live) => {
+      const fins = finalizersOf(live);
+      return fins.includes(finalizer) ? { finalizers: fins.filter((f) => f !== finalizer) } : undefined;
+    });
+  }
+
+  /**
+   * Applies change(obj) as a guarded metadata patch, re-reading the object after a
+   * conflict; change answers undefined when nothing is left to do. Stops if the object is
+   * gone or replaced (another uid).
+   */
+  private async retryOnConflict(t: Tracked, obj: KubeObject, change: (live: KubeObject) => MetaFields | undefined): Promise<void> {
+    let live = obj;
     for (let attempt = 0; ; attempt++) {
-      let live: KubeObject;
+      const fields = change(live);
+      if (!fields) return;
       try {
-        live = attempt === 0 ? dep : await t.client.get(dep.metadata?.namespace ?? '', dep.metadata?.name ?? '');
-        const refs = live.metadata?.ownerReferences ?? [];
-        if (live.metadata?.uid !== dep.metadata?.uid || !refs.some((r) => r.uid === ownerUid)) return;
-        await this.patchMeta(t, live, { ownerReferences: refs.filter((r) => r.uid !== ownerUid) });
+        await this.patchMeta(t, live, fields);
         return;
       } catch (e) {
-        if (isNotFound(e)) return;
         if (!isConflict(e) || attempt >= 4) throw e;
       }
+      try {
+        live = await t.client.get(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+      if (live.metadata?.uid !== obj.metadata?.uid) return;
     }
   }
 
   /** A merge patch of metadata lists, guarded by the resourceVersion read; empty lists are removed. */
-  private async patchMeta(t: Tracked, obj: KubeObject, fields: { ownerReferences?: readonly unknown[]; finalizers?: string[] }): Promise<void> {
+  private async patchMeta(t: Tracked, obj: KubeObject, fields: MetaFields): Promise<void> {
     const metadata: Record<string, unknown> = { resourceVersion: obj.metadata?.resourceVersion };
     for (const [k, v] of Object.entries(fields)) metadata[k] = v && v.length ? v : null;
     try {

@@ -54,12 +54,17 @@ export function newNodeIpamController(ctx: ControllerContext): Controller {
       // CIDRs this controller gave out, by node name, until the node is deleted.
       const given = new Map<string, string>();
       const queue = new WorkQueue<string>({ name: 'nodeipam', clock: ctx.clock });
+      // Nodes waiting for a CIDR while the range is exhausted: retried when one is released,
+      // not in a loop (upstream records CIDRNotAvailable once and waits likewise).
+      const starved = new Set<string>();
+      const wake = () => { for (const n of starved) queue.add(n); starved.clear(); };
       nodes.addEventHandler({
         onAdd: (n) => { if (n.spec?.podCIDR) set.occupy(n.spec.podCIDR); else queue.add(n.metadata!.name!); },
-        onUpdate: (_o, n) => { if (n.spec?.podCIDR) set.occupy(n.spec.podCIDR); else queue.add(n.metadata!.name!); },
+        onUpdate: (_o, n) => { if (n.spec?.podCIDR) set.occupy(n.spec.podCIDR); else if (!starved.has(n.metadata!.name!)) queue.add(n.metadata!.name!); },
         onDelete: (n) => {
           const cidr = n.spec?.podCIDR ?? given.get(n.metadata!.name!);
-          if (cidr) set.release(cidr);
+          starved.delete(n.metadata!.name!);
+          if (cidr) { set.release(cidr); wake(); }
           given.delete(n.metadata!.name!);
         },
       });
@@ -71,8 +76,9 @@ export function newNodeIpamController(ctx: ControllerContext): Controller {
         if (!cidr) {
           cidr = set.allocateNext();
           if (!cidr) {
-            recorder.event(node, 'Normal', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
-            throw new Error(`no free pod CIDR in ${ctx.options.clusterCidr} for node ${name}`);
+            if (!starved.has(name)) recorder.event(node, 'Normal', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
+            starved.add(name);
+            return;
           }
           given.set(name, cidr);
         }

@@ -323,9 +323,15 @@ class ReplicaSetController implements Controller {
       try {
         return await this.rsClient.updateStatus(next.metadata?.namespace ?? '', next);
       } catch (e) {
+        if (isNotFound(e)) return cur;
         if (attempt >= 1) throw e;
         log.debug({ rs: objectKey(rs), err: errText(e) }, 'status update failed; retrying on a fresh copy');
-        cur = await this.rsClient.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '');
+        try {
+          cur = await this.rsClient.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '');
+        } catch (e2) {
+          if (isNotFound(e2)) return rs;
+          throw e2;
+        }
       }
     }
   }

@@ -4,10 +4,11 @@
 // spec.nodeName, then M pods created over HTTP and timed until a watch has seen every
 // one bound. Then the server holds many nodes and pods: its RSS and single-pod GET p99.
 //
-// Usage: node dist/bench/scheduler/main.js [--quick] [--write] [--server-cpu-prof DIR]
+// Usage: node dist/bench/scheduler/main.js [--quick] [--write] [--server-cpu-prof DIR] [--nodes N --placed P --pods M]
 //   --quick            small counts (seconds)
 //   --write            append the results as a dated section to BENCHMARKS.md
 //   --server-cpu-prof  run the server under `node --cpu-prof`, profile kept in DIR
+//   --nodes/--placed/--pods  one custom scenario instead of the plan's
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -95,10 +96,15 @@ async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
   const list = await pods.list('default', { limit: 1 });
   const ac = new AbortController();
   const bound = new Set<string>();
+  // The watch resumes from the last resourceVersion seen if the server ends it.
   const watching = (async () => {
-    for await (const ev of pods.watch('default', { resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
-      const name = ev.object.metadata?.name ?? '';
-      if (ev.type !== 'DELETED' && name.startsWith('m-') && ev.object.spec?.nodeName) bound.add(name);
+    let rv = list.metadata.resourceVersion;
+    while (!ac.signal.aborted) {
+      for await (const ev of pods.watch('default', { resourceVersion: rv, signal: ac.signal, allowWatchBookmarks: true })) {
+        rv = ev.object.metadata?.resourceVersion ?? rv;
+        const name = ev.object.metadata?.name ?? '';
+        if (ev.type !== 'DELETED' && ev.type !== 'BOOKMARK' && name.startsWith('m-') && ev.object.spec?.nodeName) bound.add(name);
+      }
     }
   })().catch((e) => { if (!ac.signal.aborted) throw e; });
   const t0 = performance.now();
@@ -108,7 +114,11 @@ async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
   const seconds = (performance.now() - t0) / 1000;
   ac.abort();
   await watching;
-  if (!ok) throw new Error(`only ${bound.size}/${sc.measured} pods bound`);
+  if (!ok) {
+    const all = await pods.listAll('default');
+    const n = all.items.filter((p) => p.metadata?.name?.startsWith('m-') && p.spec?.nodeName).length;
+    throw new Error(`watch saw ${bound.size}/${sc.measured} pods bound, a list ${n}; server output:\n${s.child.tail}`);
+  }
   process.stderr.write(`  created in ${created.toFixed(2)}s, all bound after ${seconds.toFixed(2)}s\n`);
   return { ...sc, seconds, podsPerSec: Math.round(sc.measured / seconds), rssMB: s.rssMB() };
 }
@@ -126,8 +136,15 @@ async function getP99(s: Server, n: number, names: string[]): Promise<{ p50: num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, write: { type: 'boolean' }, 'server-cpu-prof': { type: 'string' } } });
-  const plan = values.quick ? QUICK : FULL;
+  const { values } = parseArgs({ options: {
+    quick: { type: 'boolean' }, write: { type: 'boolean' }, 'server-cpu-prof': { type: 'string' },
+    nodes: { type: 'string' }, placed: { type: 'string' }, pods: { type: 'string' },
+  } });
+  let plan = values.quick ? QUICK : FULL;
+  if (values.nodes) {
+    const sc = { nodes: Number(values.nodes), placed: Number(values.placed ?? 0), measured: Number(values.pods ?? 1000) };
+    plan = { ...plan, scenarios: [sc], hold: { nodes: sc.nodes, pods: sc.placed + sc.measured } };
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   const root = resolve(here, existsSync(join(here, '../../bin/kite')) ? '../..' : '../../..');
   const prof = values['server-cpu-prof'] ? resolve(values['server-cpu-prof']) : undefined;

@@ -1,7 +1,8 @@
 // The `kite` command line.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultDataDir, runServer } from '../cluster/server.js';
-import { parseDuration, runSimulate } from '../cluster/simulate.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration } from '../util/duration.js';
 import { levelForVerbosity, setLogLevel } from '../util/log.js';
 
 function increase(_: string, prev: number): number {
@@ -19,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('server')
     .description('run the control plane: API server and store (+ controllers, scheduler, agent)')
-    .option('--data-dir <dir>', 'state directory', defaultDataDir())
+    .option('--data-dir <dir>', 'state directory', process.getuid?.() === 0 ? '/var/lib/kite/server' : join(homedir(), '.local/share/kite/server'))
     .option('--bind-address <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'HTTPS port', (v) => parsePort(v), 6443)
     .option('--write-kubeconfig <file>', 'write an admin kubeconfig here once the API is ready')
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
       process.on('SIGINT', () => stop('SIGINT'));
       const started = performance.now();
       const controllerOptions = { clusterCidr: o.clusterCidr, serviceClusterIpRange: o.serviceCidr, nodeMonitorGracePeriodMs: parseDuration(o.nodeMonitorGracePeriod) };
+      const { runServer } = await import('../cluster/server.js');
       await runServer({ ...o, controllerOptions, progress: (l) => process.stderr.write(`  ✓ ${l}\n`) }, ac.signal, (s) => {
         process.stderr.write(`Kite API server ready at ${s.url} in ${Math.round(performance.now() - started)}ms\n`);
         process.stderr.write(`  kubectl --kubeconfig ${s.kubeconfigPath} get namespaces\n`);
@@ -66,6 +68,8 @@ export async function main(argv: string[]): Promise<void> {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // Each command loads only its own code: the server never loads the simulator.
+      const { runSimulate } = await import('../cluster/simulate.js');
       await runSimulate({ ...o, podCompleteAfterMs: o.podCompleteAfter, progress: (l) => process.stderr.write(`${l}\n`) }, ac.signal, (s) => {
         process.stderr.write(`simulating ${s.nodes} nodes; Ctrl-C to stop\n`);
       });

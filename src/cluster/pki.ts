@@ -1,16 +1,29 @@
-// Cluster PKI: a long-lived CA (kept in the data dir), a serving certificate re-issued at
-// every start for the current addresses, client certificates (CN user, O groups) and the
+// Cluster PKI: a long-lived CA (kept in the data dir), a serving certificate for the
+// current addresses, client certificates (CN user, O groups) and the
 // service-account signing key. ECDSA P-256 throughout: fast to generate, accepted by Go
 // and Node TLS stacks.
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import { webcrypto, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { webcrypto, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type * as X509 from '@peculiar/x509';
 import { writeFileAtomic } from '../util/fs.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509lib: typeof X509 | undefined;
+
+/**
+ * The X.509 generator is loaded only when a certificate must be issued: a restart that
+ * reuses its certificates never pays for it (memory matters for an idle server).
+ */
+async function x509lib_(): Promise<typeof X509> {
+  if (!x509lib) {
+    // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+    await import('reflect-metadata');
+    x509lib = await import('@peculiar/x509');
+    x509lib.cryptoProvider.set(webcrypto as unknown as Parameters<typeof X509.cryptoProvider.set>[0]);
+  }
+  return x509lib;
+}
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -50,6 +63,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
 }
 
 export async function createCA(commonName = 'kite-ca'): Promise<KeyPairPem> {
+  const x509 = await x509lib_();
   const keys = await newKeys();
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -80,6 +94,7 @@ export interface IssueOptions {
 
 /** Issues a leaf certificate signed by the CA. */
 export async function issue(ca: KeyPairPem, o: IssueOptions): Promise<KeyPairPem> {
+  const x509 = await x509lib_();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await importKey(ca.key);
   const keys = await newKeys();
@@ -87,7 +102,7 @@ export async function issue(ca: KeyPairPem, o: IssueOptions): Promise<KeyPairPem
   const usages: string[] = [];
   if (o.server) usages.push(x509.ExtendedKeyUsage.serverAuth);
   if (o.client) usages.push(x509.ExtendedKeyUsage.clientAuth);
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension(usages, false),
@@ -125,19 +140,61 @@ function writePair(dir: string, name: string, p: KeyPairPem): void {
   writeFileAtomic(join(dir, `${name}.key`), p.key, 0o600);
 }
 
+/** Whether an existing serving certificate is from this CA, valid for 30 more days and covers the SANs. */
+function stillServes(p: KeyPairPem, ca: KeyPairPem, sans: { dnsNames: string[]; ips: string[] }): boolean {
+  try {
+    const cert = new X509Certificate(p.cert);
+    if (!cert.verify(new X509Certificate(ca.cert).publicKey)) return false;
+    if (Date.parse(cert.validTo) < Date.now() + 30 * DAY) return false;
+    const have = new Set((cert.subjectAltName ?? '').split(',').map((s) => s.trim()));
+    return sans.dnsNames.every((d) => have.has(`DNS:${d}`)) && sans.ips.every((ip) => have.has(`IP Address:${ip}`));
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Loads the PKI from `dir`, creating what is missing. The serving certificate is issued
- * anew for the given SANs at every call; the CA, admin and service-account keys persist.
+ * Loads the PKI from `dir`, creating what is missing. The serving certificate is
+ * re-issued when it no longer covers the given SANs or nears expiry; the CA, admin and
+ * service-account keys persist.
  */
 export async function ensurePki(dir: string, sans: { dnsNames: string[]; ips: string[] }): Promise<ClusterPki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!isMainThread || pkiComplete(dir, sans)) return ensurePkiHere(dir, sans);
+  // Issuing needs the X.509 library (~20 MB resident once loaded): do it in a worker
+  // thread whose memory goes away with it, then read the files it wrote.
+  await new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { dir, sans } });
+    w.once('message', () => resolve());
+    w.once('error', reject);
+    w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`PKI worker exited with ${code}`))));
+  });
+  return ensurePkiHere(dir, sans);
+}
+
+/** Whether every file exists and the serving certificate still fits (nothing to issue). */
+function pkiComplete(dir: string, sans: { dnsNames: string[]; ips: string[] }): boolean {
+  const ca = readPair(dir, 'ca');
+  const serving = readPair(dir, 'apiserver');
+  return !!ca && !!serving && !!readPair(dir, 'admin') && existsSync(join(dir, 'sa.key')) && stillServes(serving, ca, sans);
+}
+
+if (!isMainThread && workerData && typeof (workerData as { dir?: unknown }).dir === 'string') {
+  const { dir, sans } = workerData as { dir: string; sans: { dnsNames: string[]; ips: string[] } };
+  void ensurePkiHere(dir, sans).then(() => parentPort?.postMessage('done'));
+}
+
+async function ensurePkiHere(dir: string, sans: { dnsNames: string[]; ips: string[] }): Promise<ClusterPki> {
   let ca = readPair(dir, 'ca');
   if (!ca) {
     ca = await createCA();
     writePair(dir, 'ca', ca);
   }
-  const serving = await issue(ca, { commonName: 'kube-apiserver', dnsNames: sans.dnsNames, ips: sans.ips, server: true });
-  writePair(dir, 'apiserver', serving);
+  let serving = readPair(dir, 'apiserver');
+  if (!serving || !stillServes(serving, ca, sans)) {
+    serving = await issue(ca, { commonName: 'kube-apiserver', dnsNames: sans.dnsNames, ips: sans.ips, server: true });
+    writePair(dir, 'apiserver', serving);
+  }
   let admin = readPair(dir, 'admin');
   if (!admin) {
     admin = await issue(ca, { commonName: 'kite-admin', organizations: ['system:masters'], client: true, days: 3650 });

@@ -104,7 +104,6 @@ export class SchedulerCache implements Snapshot {
 
   isAssumed(key: string): boolean { return !!this.podStates.get(key)?.assumed; }
   has(key: string): boolean { return this.podStates.has(key); }
-  nodeOf(key: string): string | undefined { return this.podStates.get(key)?.node; }
 
   /** A bound pod as the informer shows it: confirms an assumed pod or adds/updates a known one. */
   setPod(p: PodInfo, nodeName: string): void {

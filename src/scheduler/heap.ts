@@ -10,7 +10,6 @@ export class KeyedHeap<T> {
   has(key: string): boolean { return this.pos.has(key); }
   get(key: string): T | undefined { const i = this.pos.get(key); return i === undefined ? undefined : this.items[i]; }
   peek(): T | undefined { return this.items[0]; }
-  values(): readonly T[] { return this.items; }
 
   /** Adds or replaces the item with the same key. */
   push(t: T): void {

@@ -14,8 +14,6 @@ export class NodeInfo {
   taints: readonly Taint[] = NO_TAINTS;
   unschedulable = false;
   allocatable: ResourceAmounts = {};
-  /** Image names (every tag/digest alias) present on the node, with sizes. */
-  images = new Map<string, number>();
   readonly pods = new Map<string, PodInfo>();
   /** Sum of pod requests by resource. */
   requested: ResourceAmounts = {};
@@ -37,8 +35,6 @@ export class NodeInfo {
     this.taints = node.spec?.taints ?? NO_TAINTS;
     this.unschedulable = !!node.spec?.unschedulable;
     this.allocatable = resourceList((node.status?.allocatable ?? node.status?.capacity) as Record<string, unknown> | undefined);
-    this.images = new Map();
-    for (const img of node.status?.images ?? []) for (const n of img.names ?? []) this.images.set(n, img.sizeBytes ?? 0);
   }
 
   addPod(p: PodInfo): void {
@@ -80,7 +76,6 @@ export class NodeInfo {
     c.taints = this.taints;
     c.unschedulable = this.unschedulable;
     c.allocatable = this.allocatable;
-    c.images = this.images;
     for (const [k, p] of this.pods) c.pods.set(k, p);
     c.requested = { ...this.requested };
     c.nonZeroCpu = this.nonZeroCpu;

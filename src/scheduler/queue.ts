@@ -12,7 +12,6 @@ export interface QueuedPodInfo {
   pod: PodInfo;
   /** When it last entered the activeQ (QueueSort tie-breaker). */
   timestamp: number;
-  initialAttemptTimestamp?: number;
   attempts: number;
   /** Plugins that rejected it last time; empty after an error (any event may help). */
   unschedulablePlugins: Set<string>;
@@ -129,7 +128,6 @@ export class SchedulingQueue {
     }
     const q = this.active.pop()!;
     q.attempts++;
-    q.initialAttemptTimestamp ??= this.clock.now();
     this.schedulingCycle++;
     this.inFlight.set(q.pod.key, q);
     return q;
@@ -237,6 +235,7 @@ export class SchedulingQueue {
 
   /** Nominated pods for a node (the scheduled pod itself is excluded by the framework). */
   nominatedPods(node: string): readonly PodInfo[] {
+    if (!this.nominated.size) return NONE;
     const m = this.nominated.get(node);
     return m ? [...m.values()] : NONE;
   }

@@ -35,10 +35,12 @@ export interface ResourceHooks {
 }
 
 export function send(res: ServerResponse, code: number, body: string, warnings: string[] = [], contentType = 'application/json'): void {
-  const headers: Record<string, string | string[]> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' };
+  // A known length lets the response go out as one write instead of chunked pieces.
+  const buf = Buffer.from(body);
+  const headers: Record<string, string | string[] | number> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': buf.length };
   if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(code, headers);
-  res.end(body);
+  res.end(buf);
 }
 
 function sendObj(ctx: Ctx, served: ServedResource, code: number, obj: KObject): void {

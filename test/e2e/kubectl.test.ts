@@ -157,7 +157,7 @@ describe('kubectl against kite server', () => {
     assert.match(wide.stdout, /\sweb\s+nginx:1\.28\s+app=web$/m);
   });
 
-  test('services get a cluster IP from the service CIDR', { todo: 'the API server does not allocate cluster IPs yet' }, async () => {
+  test('services get a cluster IP from the service CIDR', async () => {
     for (const name of ['web']) {
       const svc = await getJson(['svc', name, '-n', NS]);
       assert.match(svc.spec.clusterIP ?? '', /^10\.43\.\d+\.\d+$/, `${name}: spec.clusterIP`);

@@ -6,8 +6,9 @@
 //
 // Gap freedom: watch() registers the watcher synchronously and notes the store's
 // current revision R. Everything after R arrives live; (afterRevision, R] is replayed
-// from the backend's history before the live buffer is drained. Backends publish
-// synchronously right after the revision counter moves, so no event can fall between.
+// from the backend's history before the live buffer is drained. Backends publish each
+// batch after the revision counter moves; live events the replay covered are dropped, so
+// no event is lost or delivered twice.
 import { CompactedError, type WatchEvent, type WatchOptions, type Watcher } from './types.js';
 import { WatchOverflowError } from './errors.js';
 
@@ -105,10 +106,12 @@ class WatchStream implements AsyncIterableIterator<WatchEvent[]> {
   }
 
   offer(batch: WatchEvent[]): void {
-    // Live events at or below `after` can only occur when afterRevision was in the future.
+    // Revisions up to replayUpTo come from history; a backend that publishes a batch after
+    // moving its revision (memory's per-turn batching) may offer some of them again.
+    const from = Math.max(this.after, this.replayUpTo);
     let matched: WatchEvent[] = batch;
-    if (!batch.every((e) => e.revision > this.after && e.kv.key.startsWith(this.prefix))) {
-      matched = batch.filter((e) => e.revision > this.after && e.kv.key.startsWith(this.prefix));
+    if (!batch.every((e) => e.revision > from && e.kv.key.startsWith(this.prefix))) {
+      matched = batch.filter((e) => e.revision > from && e.kv.key.startsWith(this.prefix));
       if (matched.length === 0) return;
     }
     this.buffered += matched.length;

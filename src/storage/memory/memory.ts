@@ -131,6 +131,8 @@ export class MemoryStorage implements Storage {
     if (this.closed) throw new StorageClosedError();
   }
 
+  private pending: WatchEvent[] = [];
+
   private commit(key: string, version: Version, event: WatchEvent): void {
     let vs = this.versions.get(key);
     if (!vs) {
@@ -141,7 +143,10 @@ export class MemoryStorage implements Storage {
     vs.push(version);
     this.log.push(event);
     this.rev = version.revision;
-    this.hub.publish([event]);
+    // Events of one event-loop turn reach watchers as one batch (as the sqlite backend's
+    // group commit does), so fan-out work is shared by concurrent writes.
+    this.pending.push(event);
+    if (this.pending.length === 1) queueMicrotask(() => this.hub.publish(this.pending.splice(0)));
   }
 
   private latest(key: string): KeyValue | undefined {

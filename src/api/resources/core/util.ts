@@ -28,6 +28,8 @@ export function setDefault(o: Obj, k: string, v: unknown): void {
 
 /** A resource.Quantity from its JSON form, or undefined when malformed. */
 export function quantityOf(v: unknown): Quantity | undefined {
+  // Absent values are the common case (unset limits): no exception for them.
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   try {
     return Quantity.fromJSON(v);
   } catch {

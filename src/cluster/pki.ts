@@ -5,7 +5,8 @@
 import { webcrypto, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type * as X509 from '@peculiar/x509';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -160,14 +161,14 @@ function stillServes(p: KeyPairPem, ca: KeyPairPem, sans: { dnsNames: string[]; 
  */
 export async function ensurePki(dir: string, sans: { dnsNames: string[]; ips: string[] }): Promise<ClusterPki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (!isMainThread || pkiComplete(dir, sans)) return ensurePkiHere(dir, sans);
-  // Issuing needs the X.509 library (~20 MB resident once loaded): do it in a worker
-  // thread whose memory goes away with it, then read the files it wrote.
+  if (pkiComplete(dir, sans)) return ensurePkiHere(dir, sans);
+  // Issuing needs the X.509 library, whose memory would stay with the server for good:
+  // issue in a short-lived child process, then read the files it wrote.
   await new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { dir, sans } });
-    w.once('message', () => resolve());
-    w.once('error', reject);
-    w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`PKI worker exited with ${code}`))));
+    execFile(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), dir, JSON.stringify(sans)], (err, _out, stderr) => {
+      if (err) reject(new Error(`issuing certificates failed: ${stderr || err.message}`));
+      else resolve();
+    });
   });
   return ensurePkiHere(dir, sans);
 }
@@ -179,9 +180,12 @@ function pkiComplete(dir: string, sans: { dnsNames: string[]; ips: string[] }): 
   return !!ca && !!serving && !!readPair(dir, 'admin') && existsSync(join(dir, 'sa.key')) && stillServes(serving, ca, sans);
 }
 
-if (!isMainThread && workerData && typeof (workerData as { dir?: unknown }).dir === 'string') {
-  const { dir, sans } = workerData as { dir: string; sans: { dnsNames: string[]; ips: string[] } };
-  void ensurePkiHere(dir, sans).then(() => parentPort?.postMessage('done'));
+// Run as a program (see ensurePki): `pki.js DIR SANS_JSON` writes what is missing.
+if (process.argv[1] && process.argv[1] === fileURLToPath(import.meta.url)) {
+  void ensurePkiHere(process.argv[2], JSON.parse(process.argv[3]) as { dnsNames: string[]; ips: string[] }).catch((err) => {
+    process.stderr.write(String(err?.stack ?? err));
+    process.exit(1);
+  });
 }
 
 async function ensurePkiHere(dir: string, sans: { dnsNames: string[]; ips: string[] }): Promise<ClusterPki> {

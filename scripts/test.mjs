@@ -23,7 +23,7 @@ function find(dir, out = []) {
   return out;
 }
 
-const dirs = unitOnly ? ['dist/src'] : ['dist/src', 'dist/test'];
+const dirs = unitOnly ? ['dist/src'] : ['dist/src', 'dist/test', 'dist/bench'];
 const files = dirs.flatMap((d) => find(join(root, d))).sort();
 say(`running ${files.length} test files`);
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files.map((f) => relative(root, f))], { stdio: 'inherit', cwd: root, env: { ...process.env, KITE_ROOT: root } });

@@ -1,6 +1,8 @@
 // The contract between the generic API server store and each kind. A kind contributes
 // only data and pure functions (a strategy); the generic store owns every code path.
 import type { FieldError } from '../machinery/errors.js';
+import type { OwnerRef } from '../machinery/meta.js';
+import type { ManagedFieldsEntry } from '../machinery/patch/apply.js';
 
 /** Loosely typed Kubernetes object as it travels through the API server. */
 export interface KObject {
@@ -10,24 +12,9 @@ export interface KObject {
   [key: string]: unknown;
 }
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: 'Apply' | 'Update';
-  apiVersion?: string;
-  time?: string;
-  fieldsType?: 'FieldsV1';
-  fieldsV1?: Record<string, unknown>;
-  subresource?: string;
-}
+/** Owner references and managed-fields entries are machinery types, named here as in the API. */
+export type OwnerReference = OwnerRef;
+export type { ManagedFieldsEntry };
 
 export interface ObjectMeta {
   name?: string;

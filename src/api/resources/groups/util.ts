@@ -7,28 +7,10 @@ import { ageSince } from '../../../machinery/duration.js';
 import { selectorFromLabelSelector, validateLabelSelector, type LabelSelector } from '../../../machinery/labels.js';
 import { isValidPercent, validateNonnegativeField } from '../../../machinery/validation.js';
 
-export type Obj = Record<string, unknown>;
+export { asNum, asObj, asObjs, asStr, child, isObj, setDefault, type Obj } from '../core/util.js';
+import { asNum, asObj, asObjs, asStr, child, isObj, type Obj } from '../core/util.js';
 
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-export const asObj = (v: unknown): Obj => (isObj(v) ? v : {});
-export const asObjs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
-export const asStr = (v: unknown): string => (typeof v === 'string' ? v : '');
-export const asNum = (v: unknown): number => (typeof v === 'number' ? v : 0);
 export const isSet = (v: unknown): boolean => v !== undefined && v !== null;
-
-/** The object at `o[k]`, created empty when absent or not an object. */
-export function child(o: Obj, k: string): Obj {
-  const c = o[k];
-  if (isObj(c)) return c;
-  const made: Obj = {};
-  o[k] = made;
-  return made;
-}
-
-/** Sets `o[k] = v` when `o[k]` is unset (undefined, null or ""), as Go defaulting does for nil pointers and empty strings. */
-export function setDefault(o: Obj, k: string, v: unknown): void {
-  if (o[k] === undefined || o[k] === null || o[k] === '') o[k] = v;
-}
 
 export const specOf = (obj: KObject): Obj => child(obj as Obj, 'spec');
 export const readSpec = (obj: KObject): Obj => asObj(obj.spec);

@@ -184,7 +184,7 @@ export async function handleWatch(ctx: Ctx, served: ServedResource, store: Gener
   if (rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
   await store.cache.whenReady();
   const ts = query.get('timeoutSeconds');
-  serveWatch(ctx.req, ctx.res, {
+  serveWatch(ctx.res, {
     res: served,
     cache: store.cache,
     prefix: store.scopePrefix(ctx.info.namespace),

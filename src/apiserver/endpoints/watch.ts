@@ -1,7 +1,7 @@
 // Watch streams: chunked newline-delimited JSON events, headers flushed at once,
 // synthetic ADDED events for resourceVersion "" / "0", selector transitions (an object
 // leaving the selector is DELETED), bookmarks, timeouts and 410 Expired.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { KObject } from '../../api/types.js';
 import type { CacheEvent, CachedObject, WatchCache } from '../registry/watchcache.js';
 import { TooOldError } from '../registry/watchcache.js';
@@ -30,7 +30,7 @@ export function expiredEvent(message: string): string {
   return JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } }) + '\n';
 }
 
-export function serveWatch(req: IncomingMessage, resp: ServerResponse, w: WatchRequest): void {
+export function serveWatch(resp: ServerResponse, w: WatchRequest): void {
   resp.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   resp.flushHeaders();
   let closed = false;

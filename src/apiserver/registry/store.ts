@@ -4,11 +4,11 @@
 import type { KObject, ResourceStrategy } from '../../api/types.js';
 import { errors, invalidError, StatusError, type FieldError } from '../../machinery/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../machinery/validation.js';
-import { jsonPathGet, jsonPathSet } from '../../machinery/meta.js';
+import { deepEqual, jsonPathGet, jsonPathSet } from '../../machinery/meta.js';
 import { selectorFromLabelSelector, type LabelSelector } from '../../machinery/labels.js';
 import { ConflictError, KeyExistsError, NotFoundError, type ListOptions, type ListResult, type Storage } from '../../storage/types.js';
 import type { ServedResource } from '../resources.js';
-import { decodeKv, type CachedObject, type WatchCache } from './watchcache.js';
+import { encodeObject, parseKv, type CachedObject, type WatchCache } from './watchcache.js';
 
 export interface UserInfo {
   username: string;
@@ -170,14 +170,14 @@ export class GenericStore {
         if (opts.createIfMissing) return { obj: await opts.createIfMissing(), created: true };
         throw this.notFound(name);
       }
-      const current = decodeKv(kv).obj;
+      const current = parseKv(kv);
       const desired = this.normalizeIncoming(await mutate(structuredClone(current)), namespace, name);
       const precondition = desired.metadata.resourceVersion;
       if (precondition && precondition !== String(kv.modRevision)) {
         throw errors.conflict(this.res.plural, this.res.group, name);
       }
       const next = this.prepareUpdate(desired, current, opts.subresource);
-      if (JSON.stringify(next) === JSON.stringify(current)) return { obj: current, created: false };
+      if (deepEqual(next, current)) return { obj: current, created: false };
       await this.deps.admit?.('UPDATE', this.res, next, current, ctx);
       // The last finalizer gone from a deleting object: it is deleted for real.
       const finishDelete = !!next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) &&
@@ -256,7 +256,6 @@ export class GenericStore {
     if (subresource === 'status') errs.push(...(s.validateStatusUpdate?.(next, current) ?? []));
     else if (!subresource) errs.push(...(s.validateUpdate?.(next, current) ?? s.validate?.(next) ?? []));
     if (errs.length) throw invalidError(this.res.kind, this.res.group, m.name ?? '', errs);
-    this.checkSize(next);
     return next;
   }
 
@@ -267,14 +266,6 @@ export class GenericStore {
     ];
     if (errs.length) {
       throw invalidError(this.res.kind, this.res.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
-    }
-    this.checkSize(obj);
-  }
-
-  private checkSize(obj: KObject): void {
-    const n = JSON.stringify(obj).length;
-    if (n > this.maxBytes) {
-      throw errors.tooLarge(`object is too large: encoded size ${n} bytes exceeds the limit of ${this.maxBytes} bytes`);
     }
   }
 
@@ -300,11 +291,12 @@ export class GenericStore {
     return obj;
   }
 
+  /** The stored bytes of an object; objects over the size limit are refused (etcd's request limit). */
   private encode(obj: KObject): Uint8Array {
-    const rv = obj.metadata.resourceVersion;
-    delete obj.metadata.resourceVersion;
-    const bytes = encoder.encode(JSON.stringify(obj));
-    if (rv !== undefined) obj.metadata.resourceVersion = rv;
+    const bytes = encoder.encode(encodeObject(obj));
+    if (bytes.length > this.maxBytes) {
+      throw errors.tooLarge(`object is too large: encoded size ${bytes.length} bytes exceeds the limit of ${this.maxBytes} bytes`);
+    }
     return bytes;
   }
 
@@ -319,7 +311,7 @@ export class GenericStore {
     for (let attempt = 0; attempt < 16; attempt++) {
       const kv = await this.deps.storage.get(key);
       if (!kv) throw this.notFound(name);
-      const current = decodeKv(kv).obj;
+      const current = parseKv(kv);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== current.metadata.uid) {
         throw errors.conflict(this.res.plural, this.res.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
@@ -362,7 +354,7 @@ export class GenericStore {
         m.deletionTimestamp = rfc3339(now + grace * 1000);
         m.deletionGracePeriodSeconds = grace;
       }
-      if (JSON.stringify(next) === JSON.stringify(current)) return { obj: current, deleted: false };
+      if (deepEqual(next, current)) return { obj: current, deleted: false };
       if (ctx.dryRun) return { obj: next, deleted: false };
       try {
         delete m.resourceVersion;

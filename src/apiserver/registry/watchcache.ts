@@ -41,10 +41,43 @@ export class TooOldError extends Error {
 const HISTORY = Number(process.env.KITE_WATCH_HISTORY ?? 10_000);
 const textDecoder = new TextDecoder();
 
-export function decodeKv(kv: KeyValue, rev = kv.modRevision): CachedObject {
+/**
+ * Stored values are JSON without resourceVersion (the revision is the version), laid out
+ * by encodeObject as {"apiVersion":..,"kind":..,"metadata":{..},..}.
+ */
+export function encodeObject(obj: KObject): string {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, ...meta } = metadata;
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+/** The object a stored value holds, with its resourceVersion. */
+export function parseKv(kv: KeyValue, rev = kv.modRevision): KObject {
   const obj = JSON.parse(textDecoder.decode(kv.value)) as KObject;
   obj.metadata.resourceVersion = String(rev);
-  return { key: kv.key, obj, json: JSON.stringify(obj), rev };
+  return obj;
+}
+
+/**
+ * Object and JSON for the cache. The resourceVersion is spliced into the stored text
+ * rather than serializing the object again: this runs for every event of every resource.
+ */
+export function decodeKv(kv: KeyValue, rev = kv.modRevision): CachedObject {
+  const text = textDecoder.decode(kv.value);
+  const obj = JSON.parse(text) as KObject;
+  const rv = String(rev);
+  obj.metadata.resourceVersion = rv;
+  const at = metadataBodyStart(text, obj);
+  const json = at < 0
+    ? JSON.stringify(obj)
+    : `${text.slice(0, at)}"resourceVersion":"${rv}"${text[at] === '}' ? '' : ','}${text.slice(at)}`;
+  return { key: kv.key, obj, json, rev };
+}
+
+/** Index just inside the top-level metadata object of encodeObject's layout, or -1. */
+function metadataBodyStart(text: string, obj: KObject): number {
+  const head = `{"apiVersion":${JSON.stringify(obj.apiVersion)},"kind":${JSON.stringify(obj.kind)},"metadata":{`;
+  return text.startsWith(head) ? head.length : -1;
 }
 
 export class WatchCache {

@@ -50,6 +50,9 @@ export interface ApiServerOptions {
 
 export class ApiServer {
   private stores = new Map<string, GenericStore>();
+  /** storeFor lookups, valid for one generation of the resource table. */
+  private byPlural = new Map<string, ServedResource | null>();
+  private byPluralGen = -1;
   private cacheAborts = new Map<string, AbortController>();
   private server?: Server;
   private address?: AddressInfo;
@@ -97,10 +100,21 @@ export class ApiServer {
     for (const [k, s] of this.stores) if (s.res.keyPrefix === served.keyPrefix) this.stores.delete(k);
   }
 
+  /** The store of group/plural (any version); admission asks for it on every write. */
   storeFor(group: string, plural: string): GenericStore | undefined {
-    const r = this.opts.resources.all().find((x) => x.group === group && x.plural === plural && !isVirtual(x));
+    if (this.byPluralGen !== this.opts.resources.generation) {
+      this.byPlural.clear();
+      this.byPluralGen = this.opts.resources.generation;
+    }
+    const k = `${group}/${plural}`;
+    let r = this.byPlural.get(k);
+    if (r === undefined) {
+      r = this.opts.resources.all().find((x) => x.group === group && x.plural === plural && !isVirtual(x)) ?? null;
+      this.byPlural.set(k, r);
+    }
     return r ? this.store(r) : undefined;
   }
+
 
   /** Serves until the signal aborts; resolves after the listener and caches stopped. */
   async start(signal: AbortSignal): Promise<void> {

@@ -33,3 +33,4 @@ export { WorkQueue, type HandlerResult, type WorkQueueOptions } from './workqueu
 export { ControllerExpectations, EXPECTATIONS_TTL_MS, UIDTrackingExpectations } from './expectations.js';
 export { LEASES, LeaderElector, type LeaderElectionConfig } from './leaderelection.js';
 export { EVENTS, EventBroadcaster, type EventBroadcasterOptions, type EventRecorder, type EventSource, type EventType } from './events.js';
+export { discoverResources } from './discovery.js';

@@ -6,12 +6,12 @@
 //   dependents, then the finalizer.
 // Resources come from discovery, re-read periodically so new kinds (CRDs) are picked up.
 import {
-  Informer, WorkQueue, byOwnerUid, decodeResponse, isConflict, isNotFound,
+  Informer, WorkQueue, byOwnerUid, discoverResources, isConflict, isNotFound,
   type GroupVersionResource, type KubeObject, type ResourceClient,
 } from '../../client/index.js';
-import type { APIGroupList, APIResourceList, OwnerReference } from 'kubernetes-types/meta/v1.js';
+import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { builtinResources } from '../../api/resources/index.js';
-import { hasVerbs, preferredGroupVersions, resourcesOf, type DiscoveredResource } from '../../api/helpers/discovery.js';
+import { hasVerbs, type DiscoveredResource } from '../../api/helpers/discovery.js';
 import { deepEqual } from '../../machinery/meta.js';
 import { logger } from '../../util/log.js';
 import type { Timer } from '../../util/clock.js';
@@ -49,20 +49,6 @@ const parseItem = (k: string): Item => { const [rkey, namespace, name, uid] = JS
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 const finalizersOf = (o: KubeObject): string[] => (o.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? [];
 const deletingDependents = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp && finalizersOf(o).includes(FOREGROUND);
-
-/** Reads discovery: every served top-level resource, and the group versions that failed. */
-export async function discoverResources(ctx: ControllerContext, signal?: AbortSignal): Promise<{ resources: DiscoveredResource[]; failed: Map<string, string> }> {
-  const get = async <T>(path: string): Promise<T> => decodeResponse<T>(await ctx.client.rest.request({ method: 'GET', path, signal }));
-  const failed = new Map<string, string>();
-  const resources = resourcesOf(await get<APIResourceList>('/api/v1'));
-  const gvs = preferredGroupVersions(await get<APIGroupList>('/apis'));
-  const lists = await Promise.all(gvs.map((gv) => get<APIResourceList>(`/apis/${gv}`).catch((e: unknown) => {
-    failed.set(gv, e instanceof Error ? e.message : String(e));
-    return undefined;
-  })));
-  for (const l of lists) if (l) resources.push(...resourcesOf(l));
-  return { resources, failed };
-}
 
 class GarbageCollector implements Controller {
   readonly name = 'garbagecollector';
@@ -118,7 +104,7 @@ class GarbageCollector implements Controller {
   private async refresh(signal: AbortSignal): Promise<boolean> {
     let found: DiscoveredResource[];
     try {
-      found = (await discoverResources(this.ctx, signal)).resources;
+      found = (await discoverResources(this.ctx.client, signal)).resources;
     } catch (e) {
       if (!signal.aborted) log.warn({ err: String(e) }, 'discovery failed');
       return false;

@@ -3,11 +3,10 @@
 // and once it is empty drops the "kubernetes" finalizer through namespaces/finalize, after
 // which the API server removes the namespace.
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
-import type { APIGroupList, APIResourceList } from 'kubernetes-types/meta/v1.js';
 import {
-  WorkQueue, decodeResponse, isNotFound, type GroupVersionResource, type Informer, type KubeObject, type ResourceClient,
+  WorkQueue, decodeResponse, discoverResources, isNotFound, type GroupVersionResource, type Informer, type KubeObject, type ResourceClient,
 } from '../../client/index.js';
-import { groupResourceString, hasVerbs, preferredGroupVersions, resourcesOf, type DiscoveredResource } from '../../api/helpers/discovery.js';
+import { groupResourceString, hasVerbs, type DiscoveredResource } from '../../api/helpers/discovery.js';
 import { rfc3339Now } from '../../machinery/meta.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../context.js';
 
@@ -157,16 +156,9 @@ class NamespaceController implements Controller {
   }
 
   private async discover(pass: Pass): Promise<DiscoveredResource[]> {
-    const get = async <T>(path: string): Promise<T> => decodeResponse<T>(await this.ctx.client.rest.request({ method: 'GET', path }));
-    const found = resourcesOf(await get<APIResourceList>('/api/v1'));
-    for (const gv of preferredGroupVersions(await get<APIGroupList>('/apis'))) {
-      try {
-        found.push(...resourcesOf(await get<APIResourceList>(`/apis/${gv}`)));
-      } catch (e) {
-        pass.discoveryFailures.push(`${gv}: ${errText(e)}`);
-      }
-    }
-    return found.filter((r) => r.namespaced && hasVerbs(r, 'list', 'delete'));
+    const { resources, failed } = await discoverResources(this.ctx.client);
+    for (const [gv, err] of failed) pass.discoveryFailures.push(`${gv}: ${err}`);
+    return resources.filter((r) => r.namespaced && hasVerbs(r, 'list', 'delete'));
   }
 }
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
-import { SharedInformerFactory, type EventRecorder, type KubeObject } from '../../client/index.js';
-import { FakeApi, eventually } from '../../client/testing/index.js';
+import type { KubeObject } from '../../client/index.js';
+import { eventually } from '../../client/testing/index.js';
 import { parseCron } from '../../api/resources/groups/cron.js';
 import { FakeClock } from '../../util/clock.js';
-import { DEFAULT_CONTROLLER_OPTIONS } from '../context.js';
+import { runController } from '../testing.js';
 import { CRONJOBS, JOBS, SCHEDULED_TIMESTAMP_ANNOTATION, cronJobController, formatInZone, jobNameFor, mostRecentScheduleTime } from './index.js';
 
 type CJ = CronJob & KubeObject;
@@ -15,13 +15,7 @@ const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 
 function setup(spec: Partial<CronJob['spec']> = {}) {
   const clock = new FakeClock(T0);
-  const api = new FakeApi({ clock });
-  const events: string[] = [];
-  const recorder: EventRecorder = { event: (_o, _t, reason, msg) => { events.push(`${reason}: ${msg}`); } };
-  const ac = new AbortController();
-  const informers = new SharedInformerFactory(api.client);
-  const ctl = cronJobController({ client: api.client, informers, recorder: () => recorder, clock, options: { ...DEFAULT_CONTROLLER_OPTIONS, workers: 1 } });
-  const running = Promise.all([ctl.run(ac.signal), informers.start(ac.signal)]);
+  const { api, events, stop } = runController(cronJobController, { clock, workers: 1 });
   const create = () => api.client.resource<CJ>(CRONJOBS).create('default', {
     apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'tick' },
     spec: {
@@ -31,7 +25,6 @@ function setup(spec: Partial<CronJob['spec']> = {}) {
     } as CronJob['spec'],
   });
   const jobs = () => api.list<J>(JOBS, 'default');
-  const stop = async () => { ac.abort(); await running; };
   return { clock, api, events, create, jobs, stop };
 }
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Job, JobSpec } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { SharedInformerFactory, type EventRecorder, type KubeObject } from '../../client/index.js';
-import { FakeApi, eventually } from '../../client/testing/index.js';
+import type { KubeObject } from '../../client/index.js';
+import { eventually } from '../../client/testing/index.js';
 import { rfc3339Now } from '../../machinery/meta.js';
 import { FakeClock } from '../../util/clock.js';
-import { DEFAULT_CONTROLLER_OPTIONS } from '../context.js';
+import { runController } from '../testing.js';
 import { formatIndexes, parseIndexes } from './indexes.js';
 import { COMPLETION_INDEX, JOB_TRACKING_FINALIZER, JOBS, PODS, backoffDelayMs, jobController, newJobPod } from './index.js';
 import { matchPodFailurePolicy } from './podfailurepolicy.js';
@@ -17,13 +17,7 @@ const T0 = Date.UTC(2026, 0, 1);
 
 function setup(spec: Partial<JobSpec>) {
   const clock = new FakeClock(T0);
-  const api = new FakeApi({ clock });
-  const events: string[] = [];
-  const recorder: EventRecorder = { event: (_o, _t, reason, msg) => { events.push(`${reason}: ${msg}`); } };
-  const ac = new AbortController();
-  const informers = new SharedInformerFactory(api.client);
-  const ctl = jobController({ client: api.client, informers, recorder: () => recorder, clock, options: { ...DEFAULT_CONTROLLER_OPTIONS, workers: 2 } });
-  const running = Promise.all([ctl.run(ac.signal), informers.start(ac.signal)]);
+  const { api, events, stop } = runController(jobController, { clock, workers: 2 });
   const create = () => api.client.resource<J>(JOBS).create('default', {
     apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' },
     spec: {
@@ -43,7 +37,6 @@ function setup(spec: Partial<JobSpec>) {
     },
   }, { subresource: 'status' });
   const cond = (type: string) => job().status?.conditions?.find((c) => c.type === type && c.status === 'True');
-  const stop = async () => { ac.abort(); await running; };
   return { clock, api, events, create, job, pods, live, finish, cond, stop };
 }
 

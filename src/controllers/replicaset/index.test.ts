@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { SharedInformerFactory, type EventRecorder, type KubeObject } from '../../client/index.js';
-import { FakeApi, eventually } from '../../client/testing/index.js';
+import type { KubeObject } from '../../client/index.js';
+import { eventually } from '../../client/testing/index.js';
 import { errors } from '../../machinery/errors.js';
-import { realClock } from '../../util/clock.js';
-import { DEFAULT_CONTROLLER_OPTIONS } from '../context.js';
+import { runController } from '../testing.js';
 import { deletionOrder, replicaSetController, slowStartBatch } from './index.js';
 
 const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
@@ -15,19 +14,12 @@ type R = ReplicaSet & KubeObject;
 type P = Pod & KubeObject;
 
 function setup() {
-  const api = new FakeApi();
-  const events: string[] = [];
-  const recorder: EventRecorder = { event: (_o, _t, reason, msg) => { events.push(`${reason}: ${msg}`); } };
-  const ac = new AbortController();
-  const informers = new SharedInformerFactory(api.client);
-  const ctl = replicaSetController({ client: api.client, informers, recorder: () => recorder, clock: realClock, options: { ...DEFAULT_CONTROLLER_OPTIONS, workers: 2 } });
-  const running = Promise.all([ctl.run(ac.signal), informers.start(ac.signal)]);
+  const { api, events, stop } = runController(replicaSetController, { workers: 2 });
   const rs = (replicas: number) => api.client.resource<R>(RS).create('default', {
     apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web' },
     spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
   });
   const pods = () => api.list<P>(PODS, 'default');
-  const stop = async () => { ac.abort(); await running; };
   return { api, events, rs, pods, stop };
 }
 

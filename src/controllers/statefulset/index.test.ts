@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StatefulSet, StatefulSetSpec } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { SharedInformerFactory, type EventRecorder, type KubeObject } from '../../client/index.js';
-import { FakeApi, eventually } from '../../client/testing/index.js';
+import type { KubeObject } from '../../client/index.js';
+import { eventually } from '../../client/testing/index.js';
 import { FakeClock } from '../../util/clock.js';
-import { DEFAULT_CONTROLLER_OPTIONS } from '../context.js';
+import { runController } from '../testing.js';
 import { PODS, STATEFULSETS, claimName, ordinalOf, statefulSetController } from './index.js';
 
 type S = StatefulSet & KubeObject;
@@ -13,13 +13,7 @@ type P = Pod & KubeObject;
 
 function setup(spec: Partial<StatefulSetSpec>) {
   const clock = new FakeClock();
-  const api = new FakeApi({ clock });
-  const events: string[] = [];
-  const recorder: EventRecorder = { event: (_o, _t, reason, msg) => { events.push(`${reason}: ${msg}`); } };
-  const ac = new AbortController();
-  const informers = new SharedInformerFactory(api.client);
-  const ctl = statefulSetController({ client: api.client, informers, recorder: () => recorder, clock, options: { ...DEFAULT_CONTROLLER_OPTIONS, workers: 2 } });
-  const running = Promise.all([ctl.run(ac.signal), informers.start(ac.signal)]);
+  const { api, events, stop } = runController(statefulSetController, { clock, workers: 2 });
   const sets = api.client.resource<S>(STATEFULSETS);
   const create = () => sets.create('default', {
     apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web' },
@@ -34,7 +28,6 @@ function setup(spec: Partial<StatefulSetSpec>) {
   const names = () => api.list<P>(PODS, 'default').filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!).sort();
   const ready = (n: string) => api.client.resource<P>(PODS).patch('default', n, 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status' });
   const set = () => api.get<S>(STATEFULSETS, 'default', 'web')!;
-  const stop = async () => { ac.abort(); await running; };
   return { api, events, create, pod, names, ready, set, sets, stop };
 }
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Job } from 'kubernetes-types/batch/v1.js';
-import { SharedInformerFactory, type KubeObject } from '../../client/index.js';
-import { FakeApi, eventually } from '../../client/testing/index.js';
+import type { KubeObject } from '../../client/index.js';
+import { eventually } from '../../client/testing/index.js';
 import { rfc3339Now } from '../../machinery/meta.js';
 import { FakeClock } from '../../util/clock.js';
-import { DEFAULT_CONTROLLER_OPTIONS } from '../context.js';
+import { runController } from '../testing.js';
 import { expiresAt, ttlAfterFinishedController } from './index.js';
 
 const JOBS = { group: 'batch', version: 'v1', resource: 'jobs', namespaced: true };
@@ -21,11 +21,7 @@ describe('ttl-after-finished controller', () => {
 
   test('deletes a finished Job once its TTL has passed', async () => {
     const clock = new FakeClock();
-    const api = new FakeApi({ clock });
-    const ac = new AbortController();
-    const informers = new SharedInformerFactory(api.client);
-    const ctl = ttlAfterFinishedController({ client: api.client, informers, recorder: () => ({ event() {} }), clock, options: DEFAULT_CONTROLLER_OPTIONS });
-    const running = Promise.all([ctl.run(ac.signal), informers.start(ac.signal)]);
+    const { api, stop } = runController(ttlAfterFinishedController, { clock });
     try {
       const jobs = api.client.resource<J>(JOBS);
       await jobs.create('default', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { ttlSecondsAfterFinished: 30, template: {} } });
@@ -37,6 +33,6 @@ describe('ttl-after-finished controller', () => {
       await eventually(() => !api.get(JOBS, 'default', 'j'), 'job deleted');
       const del = api.requests.find((r) => r.verb === 'delete' && r.resource === 'jobs');
       assert.equal((del?.body as { propagationPolicy?: string }).propagationPolicy, 'Foreground');
-    } finally { ac.abort(); await running; }
+    } finally { await stop(); }
   });
 });

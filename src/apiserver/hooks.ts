@@ -5,7 +5,7 @@ import type { KObject } from '../api/types.js';
 import { schemaNodeFor } from '../api/schema/index.js';
 import { errors } from '../machinery/errors.js';
 import { applyConfiguration, applyConflictError, applyPatch, supportedPatchTypes, unsupportedPatchType, updateManagedFields } from '../machinery/patch/index.js';
-import { rfc3339 } from './registry/store.js';
+import { rfc3339Now } from '../machinery/meta.js';
 import { walkUnknownFields } from '../machinery/prune.js';
 import type { SchemaNode } from '../machinery/schema.js';
 import { isObject, mediaType } from './endpoints/body.js';
@@ -50,7 +50,7 @@ export function createHooks(extra?: SchemaProvider): ResourceHooks {
         if (!isObject(obj.metadata)) obj.metadata = {};
         const force = ctx.query.get('force') === 'true';
         const manager = ctx.write.fieldManager ?? 'unknown';
-        const result = applyConfiguration(current, obj, current?.metadata.managedFields ?? [], manager, force, schema, { time: rfc3339(ctx.now()), apiVersion: served.apiVersion });
+        const result = applyConfiguration(current, obj, current?.metadata.managedFields ?? [], manager, force, schema, { time: rfc3339Now(ctx.now()), apiVersion: served.apiVersion });
         if (result.conflicts) throw applyConflictError(result.conflicts);
         const out = result.object as KObject;
         out.metadata.managedFields = result.managedFields as KObject['metadata']['managedFields'];
@@ -73,7 +73,7 @@ export function createHooks(extra?: SchemaProvider): ResourceHooks {
       // Apply requests already recorded their fields; status writes keep the stored entries.
       if (mediaType(ctx.req.headers['content-type']) === 'application/apply-patch+yaml') return;
       const manager = ctx.write.fieldManager ?? managerFromUserAgent(ctx.req.headers['user-agent']);
-      const entries = updateManagedFields(before, after, before?.metadata.managedFields ?? after.metadata.managedFields ?? [], manager, schemaOf(served, extra), { time: rfc3339(ctx.now()), apiVersion: served.apiVersion });
+      const entries = updateManagedFields(before, after, before?.metadata.managedFields ?? after.metadata.managedFields ?? [], manager, schemaOf(served, extra), { time: rfc3339Now(ctx.now()), apiVersion: served.apiVersion });
       if (entries.length) after.metadata.managedFields = entries as KObject['metadata']['managedFields'];
       else delete after.metadata.managedFields;
     },

@@ -4,6 +4,7 @@
 import type { KObject, ResourceStrategy } from '../api/types.js';
 import { errors, invalidError, StatusError } from '../machinery/errors.js';
 import { selectorFromLabelSelector } from '../machinery/labels.js';
+import { rfc3339Now } from '../machinery/meta.js';
 import { decodeObjectBody, isObject, readBody } from './endpoints/body.js';
 import { readDeleteOptionsFrom, send, type Ctx } from './endpoints/resource.js';
 import type { Admit, UserInfo } from './registry/store.js';
@@ -123,7 +124,7 @@ export function specialHandlers(d: SpecialDeps): Record<string, SpecialHandler> 
         pod.spec = spec;
         const status = (pod.status ?? {}) as { conditions?: Record<string, unknown>[] };
         const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-        conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date(Math.floor(d.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z') });
+        conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339Now(d.now()) });
         status.conditions = conds;
         pod.status = status;
         return pod;
@@ -171,7 +172,7 @@ export function specialHandlers(d: SpecialDeps): Record<string, SpecialHandler> 
         kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
         metadata: { name: ctx.info.name, namespace: ctx.info.namespace, creationTimestamp: null },
         spec: { audiences, expirationSeconds: exp, boundObjectRef: spec.boundObjectRef ?? null },
-        status: { token, expirationTimestamp: new Date((now + exp) * 1000).toISOString().replace('.000Z', 'Z') },
+        status: { token, expirationTimestamp: rfc3339Now((now + exp) * 1000) },
       };
       created(ctx, out as unknown as KObject);
     },
@@ -219,7 +220,7 @@ async function consumeDisruption(server: ApiServer, pod: KObject, ctx: Ctx): Pro
       throw new StatusError(429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.', { causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${cur.metadata.name} needs ${(cur.status as { desiredHealthy?: number })?.desiredHealthy ?? 0} healthy pods and has ${(cur.status as { currentHealthy?: number })?.currentHealthy ?? 0} currently` }] });
     }
     st.disruptionsAllowed = (st.disruptionsAllowed ?? 0) - 1;
-    st.disruptedPods = { ...(st.disruptedPods ?? {}), [pod.metadata.name!]: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z') };
+    st.disruptedPods = { ...(st.disruptedPods ?? {}), [pod.metadata.name!]: rfc3339Now(Date.now()) };
     cur.status = st;
     return cur;
   }, { subresource: 'status' });

@@ -10,6 +10,7 @@
 // version: only conversion strategy None is supported, without apiVersion rewriting on read.
 import type { KObject, ResourceStrategy } from '../../api/types.js';
 import { StatusError } from '../../machinery/errors.js';
+import { rfc3339Now } from '../../machinery/meta.js';
 import type { SchemaNode } from '../../machinery/schema.js';
 import { resourceSchemaNode, structuralViolations } from '../../machinery/structural/index.js';
 import { logger } from '../../util/log.js';
@@ -51,9 +52,6 @@ export interface CrdControllerOptions {
 
 const SYSTEM = (): WriteContext => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, warnings: [] });
 
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 const asConditions = (o: KObject): Condition[] => {
   const c = (o.status as { conditions?: unknown } | undefined)?.conditions;
@@ -355,7 +353,7 @@ function mergeConditions(current: Condition[], updates: Condition[], now: number
   for (const u of updates) {
     const i = out.findIndex((c) => c.type === u.type);
     const prev = i >= 0 ? out[i] : undefined;
-    const next: Condition = { type: u.type, status: u.status, lastTransitionTime: prev && prev.status === u.status ? prev.lastTransitionTime : rfc3339(now), reason: u.reason, message: u.message };
+    const next: Condition = { type: u.type, status: u.status, lastTransitionTime: prev && prev.status === u.status ? prev.lastTransitionTime : rfc3339Now(now), reason: u.reason, message: u.message };
     if (i >= 0) out[i] = next;
     else out.push(next);
   }

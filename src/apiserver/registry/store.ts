@@ -4,7 +4,7 @@
 import type { KObject, ResourceStrategy } from '../../api/types.js';
 import { errors, invalidError, StatusError, type FieldError } from '../../machinery/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../machinery/validation.js';
-import { deepEqual, jsonPathGet, jsonPathSet } from '../../machinery/meta.js';
+import { deepEqual, jsonPathGet, jsonPathSet, rfc3339Now } from '../../machinery/meta.js';
 import { selectorFromLabelSelector, type LabelSelector } from '../../machinery/labels.js';
 import { ConflictError, KeyExistsError, NotFoundError, type ListOptions, type ListResult, type Storage } from '../../storage/types.js';
 import type { ServedResource } from '../resources.js';
@@ -50,9 +50,6 @@ const encoder = new TextEncoder();
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 function randomSuffix(n = 5): string {
   let s = '';
@@ -117,7 +114,7 @@ export class GenericStore {
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     const now = this.deps.now();
     meta.uid = crypto.randomUUID();
-    meta.creationTimestamp = rfc3339(now);
+    meta.creationTimestamp = rfc3339Now(now);
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.resourceVersion;
@@ -346,12 +343,12 @@ export class GenericStore {
       if (finalizers.size) m.finalizers = [...finalizers];
       this.strategy.markDeleting?.(next);
       if (!m.deletionTimestamp) {
-        m.deletionTimestamp = rfc3339(now + grace * 1000);
+        m.deletionTimestamp = rfc3339Now(now + grace * 1000);
         m.deletionGracePeriodSeconds = grace;
         if (tracksGeneration(this.strategy)) m.generation = (m.generation ?? 1) + 1;
       } else if (grace < (m.deletionGracePeriodSeconds ?? 0)) {
         // A shorter grace period may only shorten an ongoing deletion.
-        m.deletionTimestamp = rfc3339(now + grace * 1000);
+        m.deletionTimestamp = rfc3339Now(now + grace * 1000);
         m.deletionGracePeriodSeconds = grace;
       }
       if (deepEqual(next, current)) return { obj: current, deleted: false };

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { Client, HttpTransport, type ResourceClient } from '../../src/client/index.js';
 import { percentile, until } from '../api/load.js';
-import { Child, freePort, killAll } from '../api/procs.js';
+import { Child, cpuSecondsOf, freePort, killAll } from '../api/procs.js';
 
 const READY_TEXT = 'Kite API server ready at';
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
@@ -42,7 +42,7 @@ class Server {
   static async start(root: string, dir: string, cpuProfDir?: string): Promise<Server> {
     const kubeconfig = join(dir, 'kubeconfig');
     const port = await freePort();
-    const flags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+    const flags = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...(process.env.KITE_EXP_FLAGS ? process.env.KITE_EXP_FLAGS.split(' ') : [])];
     const args = ['server', '--store', 'memory', '--data-dir', join(dir, 'data'), '--bind-address', '127.0.0.1', '--port', String(port), '--write-kubeconfig', kubeconfig, '--disable-agent'];
     const child = new Child('kite server', process.execPath, [...flags, join(root, 'bin', 'kite'), ...args], [READY_TEXT]);
     if (!(await until(() => Boolean(child.exited) || (child.seen.has(READY_TEXT) && existsSync(kubeconfig)), 60_000, 20)) || child.exited) {
@@ -86,7 +86,10 @@ async function createPods(pods: ResourceClient<Pod>, prefix: string, n: number, 
   await pool(n, c, (i) => pods.create('default', podSpec(`${prefix}-${i}`, nodes ? nodeName(i % nodes) : undefined)).then(() => undefined));
 }
 
-interface Result { nodes: number; placed: number; measured: number; seconds: number; podsPerSec: number; rssMB: number }
+interface Result { nodes: number; placed: number; measured: number; seconds: number; podsPerSec: number; rssMB: number; serverCpu: number; benchCpu: number }
+
+/** CPU seconds per wall second as a percentage of one core. */
+const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
   const nodes = s.client.resource<Node>(NODES);
@@ -108,10 +111,13 @@ async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
     }
   })().catch((e) => { if (!ac.signal.aborted) throw e; });
   const t0 = performance.now();
+  const cpu0 = { server: s.child.cpuSeconds(), bench: cpuSecondsOf('self') };
   await createPods(pods, 'm', sc.measured, 0, c);
   const created = (performance.now() - t0) / 1000;
   const ok = await until(() => bound.size >= sc.measured, 300_000, 10);
   const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = (s.child.cpuSeconds() - cpu0.server) / seconds;
+  const benchCpu = (cpuSecondsOf('self') - cpu0.bench) / seconds;
   ac.abort();
   await watching;
   if (!ok) {
@@ -119,8 +125,8 @@ async function measure(s: Server, sc: Scenario, c: number): Promise<Result> {
     const n = all.items.filter((p) => p.metadata?.name?.startsWith('m-') && p.spec?.nodeName).length;
     throw new Error(`watch saw ${bound.size}/${sc.measured} pods bound, a list ${n}; server output:\n${s.child.tail}`);
   }
-  process.stderr.write(`  created in ${created.toFixed(2)}s, all bound after ${seconds.toFixed(2)}s\n`);
-  return { ...sc, seconds, podsPerSec: Math.round(sc.measured / seconds), rssMB: s.rssMB() };
+  process.stderr.write(`  created in ${created.toFixed(2)}s, all bound after ${seconds.toFixed(2)}s; CPU: server ${pct(serverCpu)}, this load generator ${pct(benchCpu)}\n`);
+  return { ...sc, seconds, podsPerSec: Math.round(sc.measured / seconds), rssMB: s.rssMB(), serverCpu, benchCpu };
 }
 
 async function getP99(s: Server, n: number, names: string[]): Promise<{ p50: number; p99: number }> {
@@ -177,10 +183,10 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  lines.push('| nodes | pre-placed | measured pods | seconds | pods/s | target | server RSS |', '|---|---|---|---|---|---|---|');
+  lines.push('| nodes | pre-placed | measured pods | seconds | pods/s | target | server RSS | server CPU | load generator CPU |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const t = TARGET.podsPerSec[r.nodes];
-    lines.push(`| ${r.nodes} | ${r.placed} | ${r.measured} | ${r.seconds.toFixed(2)} | ${r.podsPerSec} | ${t ? `≥ ${t} ${r.podsPerSec >= t ? 'ok' : 'FAIL'}` : '-'} | ${r.rssMB} MB |`);
+    lines.push(`| ${r.nodes} | ${r.placed} | ${r.measured} | ${r.seconds.toFixed(2)} | ${r.podsPerSec} | ${t ? `≥ ${t} ${r.podsPerSec >= t ? 'ok' : 'FAIL'}` : '-'} | ${r.rssMB} MB | ${pct(r.serverCpu)} | ${pct(r.benchCpu)} |`);
   }
   lines.push('', '| phase | memory | reads |', '|---|---|---|', hold);
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';

@@ -290,7 +290,7 @@ export class Scheduler {
     const s = await this.framework.runBindingCycle(state, pod, nodeName);
     if (!s) {
       this.stats.scheduled++;
-      this.recorder.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.namespace}/${pod.name} to ${nodeName}`);
+      if (!process.env.KITE_EXP_NOEV)       this.recorder.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.namespace}/${pod.name} to ${nodeName}`);
       return;
     }
     this.stats.bindErrors++;

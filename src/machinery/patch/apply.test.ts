@@ -145,6 +145,18 @@ describe('updateManagedFields', () => {
     const mf = updateManagedFields(undefined, config(), undefined, 'kubectl-create', schema, { time: T });
     assert.deepEqual(mf, [{ manager: 'kubectl-create', operation: 'Update', apiVersion: 'apps/v1', time: T, fieldsType: 'FieldsV1', fieldsV1: computeFieldSet(config(), schema) }]);
   });
+  test('the create path records what comparing against an empty object records', () => {
+    const objects: unknown[] = [
+      config(),
+      { ...config(), metadata: { name: 'web', namespace: 'd', uid: 'u', generation: 3, labels: { app: 'web', tier: null }, finalizers: ['a/b', 'c'], annotations: {} } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: {}, spec: { template: { spec: { tolerations: [{ key: 'a' }], nodeSelector: {}, containers: [{ image: 'no-name' }] } } } },
+      { a: { b: [1, 2], c: 'x', d: null }, kind: { nested: true } },
+      { metadata: { managedFields: [], creationTimestamp: null, selfLink: 'x' } },
+    ];
+    for (const obj of objects) {
+      assert.deepEqual(updateManagedFields(undefined, obj, [], 'm', schema, { time: T }), updateManagedFields({}, obj, [], 'm', schema, { time: T }), JSON.stringify(obj));
+    }
+  });
   test('unchanged update keeps entries as they were', () => {
     const mf = updateManagedFields(undefined, config(), undefined, 'a', schema, { time: T });
     assert.deepEqual(updateManagedFields(config(), config(), mf, 'b', schema, { time: '2025-01-01T00:00:00Z' }), mf);

@@ -140,14 +140,16 @@ function toFieldsV1(set: FieldSet): JsonObject {
     for (const pe of dec(s)) node = (node[pe] ??= {}) as JsonObject;
     node['.'] = {};
   }
-  const finish = (node: JsonObject): JsonObject => {
-    const keys = Object.keys(node).filter((k) => k !== '.').sort(compareElements);
-    if (keys.length === 0) return {};
-    const out: JsonObject = Object.hasOwn(node, '.') ? { '.': {} } : {};
-    for (const k of keys) out[k] = finish(node[k] as JsonObject);
-    return out;
-  };
-  return finish(root);
+  return finishFieldsV1(root);
+}
+
+/** Orders a FieldsV1 tree as upstream serializes it; "." stays only on members that have children. */
+function finishFieldsV1(node: JsonObject): JsonObject {
+  const keys = Object.keys(node).filter((k) => k !== '.').sort(compareElements);
+  if (keys.length === 0) return {};
+  const out: JsonObject = Object.hasOwn(node, '.') ? { '.': {} } : {};
+  for (const k of keys) out[k] = finishFieldsV1(node[k] as JsonObject);
+  return out;
 }
 
 function fromFieldsV1(fields: unknown): FieldSet {
@@ -162,9 +164,61 @@ function fromFieldsV1(fields: unknown): FieldSet {
   return out;
 }
 
+const STRIPPED_TOP = new Set(['f:apiVersion', 'f:kind', 'f:metadata']);
+const STRIPPED_META = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']
+  .map((f) => `f:${f}`));
+
+/**
+ * The FieldsV1 document of every field set in `obj` (server-owned metadata excluded),
+ * built as a tree in one walk: the same document as toFieldsV1(fieldPaths(obj)) without
+ * encoding each path (this runs on every create).
+ */
+function fieldsTree(obj: unknown, schema: SchemaNode | undefined): JsonObject {
+  const root: JsonObject = {};
+  const path: string[] = [];
+  const leaf = () => {
+    const n = path.length;
+    if (n === 0 || (n === 1 && STRIPPED_TOP.has(path[0])) || (n >= 2 && path[0] === 'f:metadata' && STRIPPED_META.has(path[1]))) return;
+    let node = root;
+    for (const pe of path) node = (node[pe] ??= {}) as JsonObject;
+    node['.'] = {};
+  };
+  const fields = (value: JsonObject, schema: SchemaNode | undefined) => {
+    for (const k in value) {
+      const v = value[k];
+      path.push(`f:${k}`);
+      if (v === null) leaf();
+      else walk(v, fieldNode(schema, k));
+      path.pop();
+    }
+  };
+  const walk = (value: unknown, schema: SchemaNode | undefined): void => {
+    if (isObject(value)) {
+      if (path.length && (atomicMap(schema) || Object.keys(value).length === 0)) return leaf();
+      return fields(value, schema);
+    }
+    if (Array.isArray(value)) {
+      const lk = listKind(schema);
+      const pes = lk.kind === 'atomic' ? [] : value.map((v) => itemElement(v, lk));
+      if (lk.kind === 'atomic' || pes.some((pe) => pe === undefined)) return leaf();
+      const elem = schema?.elements();
+      value.forEach((item, i) => {
+        path.push(pes[i] as string);
+        leaf();
+        if (lk.kind === 'map' && isObject(item)) fields(item, elem);
+        path.pop();
+      });
+      return;
+    }
+    leaf();
+  };
+  walk(obj, schema);
+  return finishFieldsV1(root);
+}
+
 /** The FieldsV1 document of every field set in `obj` (server-owned metadata excluded). */
 export function computeFieldSet(obj: unknown, schema: SchemaNode | undefined): JsonObject {
-  return toFieldsV1(fieldPaths(obj, schema));
+  return fieldsTree(obj, schema);
 }
 
 /** Renders a path as upstream prints it in conflicts: `.spec.containers[name="web"].image`. */
@@ -400,8 +454,14 @@ export function applyConfiguration(live: unknown, applied: unknown, managedField
  */
 export function updateManagedFields(before: unknown, after: unknown, managedFields: unknown, manager: string,
   schema: SchemaNode | undefined, opts: ManagedFieldsOptions = {}): ManagedFieldsEntry[] {
-  const { changed, removed } = compare(isObject(before) ? before : {}, after, schema);
   const apiVersion = opts.apiVersion ?? (isObject(after) && typeof after.apiVersion === 'string' ? after.apiVersion : undefined);
+  if (!isObject(before) && !(Array.isArray(managedFields) && managedFields.length)) {
+    // A create with no entries yet: the writer owns every field it set.
+    const fieldsV1 = fieldsTree(after, schema);
+    if (Object.keys(fieldsV1).length === 0) return [];
+    return [{ manager, operation: 'Update', apiVersion, time: opts.time ?? now(), fieldsType: 'FieldsV1', fieldsV1 }];
+  }
+  const { changed, removed } = compare(isObject(before) ? before : {}, after, schema);
   const self: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion };
   const owned = decodeEntries(managedFields);
   let mine = owned.find((o) => identity(o.entry) === identity(self));

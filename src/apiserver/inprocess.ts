@@ -1,10 +1,12 @@
 // The in-process transport: components in the server process use the same REST client
 // as remote ones, but requests go straight to the API server's handler with no socket,
-// TLS or HTTP parsing. Streaming responses (watches) are handed over chunk by chunk.
+// TLS or HTTP parsing. Streaming responses are handed over chunk by chunk; watch events
+// go over as the watch cache's frozen objects, with no JSON on either side.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { TransportHandler, TransportRequest, TransportResponse } from '../client/transport.js';
+import type { TransportHandler, TransportRequest, TransportResponse, WatchEvent } from '../client/transport.js';
+import type { WatchEventObject } from './endpoints/watch.js';
 import type { UserInfo } from './registry/store.js';
 import type { ApiServer } from './server.js';
 
@@ -15,7 +17,7 @@ class LocalResponse extends EventEmitter {
   writableLength = 0;
   private headers: Record<string, string | string[]> = {};
   private chunks: Buffer[] = [];
-  private streaming?: { push: (c: Buffer | null) => void };
+  private streaming?: { push: (c: Buffer | WatchEventObject[] | null) => void };
   private ended = false;
 
   constructor(private deliver: (r: TransportResponse) => void) {
@@ -33,16 +35,18 @@ class LocalResponse extends EventEmitter {
     this.headers[k.toLowerCase()] = v;
   }
 
-  /** A handler that flushes headers early is streaming: hand the body over as it comes. */
+  /**
+   * A handler that flushes headers early is streaming: hand the body over as it comes, as
+   * bytes or, for watches, as event objects (the client reads whichever it prefers).
+   */
   flushHeaders(): void {
     if (this.streaming) return;
-    const queue: (Buffer | null)[] = [];
+    const queue: (Buffer | WatchEventObject[] | null)[] = [...this.chunks];
+    this.chunks = [];
     let wake: (() => void) | undefined;
     this.streaming = { push: (c) => { queue.push(c); wake?.(); } };
-    for (const c of this.chunks) queue.push(c);
-    this.chunks = [];
     const self = this;
-    async function* body(): AsyncGenerator<Uint8Array> {
+    async function* items(): AsyncGenerator<Buffer | WatchEventObject[]> {
       try {
         for (;;) {
           while (queue.length) {
@@ -58,7 +62,23 @@ class LocalResponse extends EventEmitter {
         self.emit('close');
       }
     }
-    this.deliver({ status: this.statusCode, headers: this.headers, body: body() });
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for await (const c of items()) yield Buffer.isBuffer(c) ? c : Buffer.from(c.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    }
+    async function* events(): AsyncGenerator<WatchEvent[]> {
+      for await (const c of items()) {
+        if (!Buffer.isBuffer(c)) yield c as WatchEvent[];
+        else yield c.toString('utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as WatchEvent);
+      }
+    }
+    this.deliver({ status: this.statusCode, headers: this.headers, body: body(), events: events() });
+  }
+
+  /** The watch handler's in-process lane (WatchEventSink). */
+  writeWatchEvents(events: WatchEventObject[]): void {
+    if (this.ended) return;
+    if (this.streaming) this.streaming.push(events);
+    else this.chunks.push(Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join('')));
   }
 
   write(chunk: string | Buffer): boolean {

@@ -56,6 +56,11 @@ export interface TransportResponse {
   headers: Headers;
   /** Whole body, or the chunks of a streaming one. */
   body: Buffer | AsyncIterable<Uint8Array>;
+  /**
+   * A watch's events as objects, when the transport can hand them over without encoding
+   * (in-process). Read this or body, not both. The objects are deep-frozen.
+   */
+  events?: AsyncIterable<WatchEvent[]>;
 }
 
 /** The in-process transport shape: the API server can answer requests without HTTP. */
@@ -87,6 +92,10 @@ export async function collect(body: Buffer | AsyncIterable<Uint8Array>): Promise
 }
 
 async function* once(b: Buffer): AsyncIterable<Uint8Array> { yield b; }
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}
 
 /** Iterates until the source ends or the signal aborts; abort ends quietly and closes the source. */
 export async function* untilAborted<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
@@ -162,6 +171,10 @@ export abstract class BaseRestClient implements RestClient {
     }
     if (res.status < 200 || res.status > 299) {
       throw ApiError.fromResponse(res.status, await collect(res.body));
+    }
+    if (res.events) {
+      yield* untilAborted(flatten(res.events as AsyncIterable<WatchEvent<T>[]>), req.signal);
+      return;
     }
     const chunks = Buffer.isBuffer(res.body) ? once(res.body) : res.body;
     yield* untilAborted(decodeWatchEvents<T>(chunks), req.signal);

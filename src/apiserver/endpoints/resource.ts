@@ -6,7 +6,7 @@ import { errors, StatusError } from '../../machinery/errors.js';
 import { parseSelector } from '../../machinery/labels.js';
 import { parseFieldSelector } from '../../machinery/fields.js';
 import type { DeleteOptions, GenericStore, WriteContext } from '../registry/store.js';
-import { decodeKv, type CachedObject } from '../registry/watchcache.js';
+import { committedJson, decodeKv, type CachedObject } from '../registry/watchcache.js';
 import { CompactedError } from '../../storage/types.js';
 import type { ServedResource } from '../resources.js';
 import { decodeObjectBody, isObject, mediaType, readBody } from './body.js';
@@ -32,6 +32,11 @@ export interface ResourceHooks {
   manageFields(served: ServedResource, before: KObject | undefined, after: KObject, ctx: Ctx): void;
   /** Checks and prunes unknown fields per fieldValidation; adds warnings or throws 400. */
   fieldValidation(served: ServedResource, obj: KObject, ctx: Ctx): void;
+}
+
+/** An object's JSON: as committed when a write just returned it, else serialized now. */
+function jsonOf(obj: KObject): string {
+  return committedJson(obj) ?? JSON.stringify(obj);
 }
 
 export function send(res: ServerResponse, code: number, body: string, warnings: string[] = [], contentType = 'application/json'): void {
@@ -219,7 +224,7 @@ export async function handleCreate(ctx: Ctx, served: ServedResource, store: Gene
   const obj = await readObject(ctx, served, hooks);
   hooks.manageFields(served, undefined, obj, ctx);
   const out = await store.create(ctx.info.namespace || undefined, obj, ctx.write);
-  send(ctx.res, 201, JSON.stringify(out), ctx.write.warnings);
+  send(ctx.res, 201, jsonOf(out), ctx.write.warnings);
 }
 
 export async function handleUpdate(ctx: Ctx, served: ServedResource, store: GenericStore, hooks: ResourceHooks): Promise<void> {
@@ -237,7 +242,7 @@ export async function handleUpdate(ctx: Ctx, served: ServedResource, store: Gene
     if (!sub) hooks.manageFields(served, current, obj, ctx);
     return obj;
   }, { subresource: sub || undefined });
-  send(ctx.res, created ? 201 : 200, JSON.stringify(out), ctx.write.warnings);
+  send(ctx.res, created ? 201 : 200, jsonOf(out), ctx.write.warnings);
 }
 
 export async function handlePatch(ctx: Ctx, served: ServedResource, store: GenericStore, hooks: ResourceHooks): Promise<void> {
@@ -271,7 +276,7 @@ export async function handlePatch(ctx: Ctx, served: ServedResource, store: Gener
       return store.create(ns, obj, ctx.write);
     } : undefined,
   });
-  send(ctx.res, result.created ? 201 : 200, JSON.stringify(result.obj), ctx.write.warnings);
+  send(ctx.res, result.created ? 201 : 200, jsonOf(result.obj), ctx.write.warnings);
 }
 
 export async function readDeleteOptions(ctx: Ctx): Promise<DeleteOptions> {

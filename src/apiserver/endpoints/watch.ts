@@ -26,8 +26,22 @@ const BOOKMARK_INTERVAL_MS = 30_000;
 /** A watcher further behind than this many bytes is cut off (it re-watches from its last RV). */
 const MAX_BUFFERED = 32 * 1024 * 1024;
 
-export function expiredEvent(message: string): string {
-  return JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } }) + '\n';
+function expiredStatus(message: string): unknown {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 };
+}
+
+/** One watch event as an object (the in-process lane). */
+export interface WatchEventObject { type: string; object: unknown }
+
+/**
+ * A response that also takes watch events as objects: the in-process transport, whose
+ * clients then skip encoding and parsing. Objects handed over are deep-frozen cache objects.
+ */
+export interface WatchEventSink { writeWatchEvents(events: WatchEventObject[]): void }
+
+function eventSink(resp: ServerResponse): WatchEventSink | undefined {
+  const r = resp as unknown as Partial<WatchEventSink>;
+  return typeof r.writeWatchEvents === 'function' ? (r as WatchEventSink) : undefined;
 }
 
 export function serveWatch(resp: ServerResponse, w: WatchRequest): void {
@@ -40,6 +54,7 @@ export function serveWatch(resp: ServerResponse, w: WatchRequest): void {
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
 
+  const sink = w.table ? undefined : eventSink(resp);
   const encode = (type: string, o: CachedObject | { obj: KObject }): string => {
     if (w.table) {
       const row = tableRow(w.res, o.obj, w.table.include, w.now());
@@ -66,33 +81,54 @@ export function serveWatch(resp: ServerResponse, w: WatchRequest): void {
     if (resp.writableLength > MAX_BUFFERED) finish();
   };
 
-  const render = (events: CacheEvent[]): string => {
-    let out = '';
+  // Events of one delivery go out as one write: text, or objects on the in-process lane.
+  let text = '';
+  const objects: WatchEventObject[] = [];
+  const emit = (type: string, o: CachedObject | { obj: KObject }) => {
+    if (sink) objects.push({ type, object: o.obj });
+    else text += encode(type, o);
+  };
+  const flush = () => {
+    if (sink) {
+      if (!closed && objects.length) sink.writeWatchEvents(objects.splice(0));
+    } else {
+      write(text);
+      text = '';
+    }
+  };
+  const emitRaw = (type: string, object: unknown) => {
+    if (sink) objects.push({ type, object });
+    else text += JSON.stringify({ type, object }) + '\n';
+    flush();
+  };
+  const expired = (message: string) => emitRaw('ERROR', expiredStatus(message));
+
+  const render = (events: CacheEvent[]): void => {
     for (const e of events) {
       lastRev = e.rev;
       const now = w.match(e.object.obj);
       if (e.type === 'MODIFIED') {
         const before = e.prev ? w.match(e.prev.obj) : false;
-        if (now && before) out += encode('MODIFIED', e.object);
-        else if (now) out += encode('ADDED', e.object);
+        if (now && before) emit('MODIFIED', e.object);
+        else if (now) emit('ADDED', e.object);
         else if (before && e.prev) {
           // Left the selector: its previous state, at this event's revision.
           const o = structuredClone(e.prev.obj);
           o.metadata.resourceVersion = String(e.rev);
-          out += encode('DELETED', { obj: o });
+          emit('DELETED', { obj: o });
         }
-      } else if (now) out += encode(e.type, e.object);
+      } else if (now) emit(e.type, e.object);
     }
-    return out;
+    flush();
   };
 
   const sub = {
     deliver: (events: CacheEvent[]) => {
       const relevant = events.filter((e) => e.object.key.startsWith(w.prefix));
-      if (relevant.length) write(render(relevant));
+      if (relevant.length) render(relevant);
     },
     close: (err?: Error) => {
-      if (err instanceof TooOldError) write(expiredEvent(err.message));
+      if (err instanceof TooOldError) expired(err.message);
       finish();
     },
   };
@@ -103,9 +139,8 @@ export function serveWatch(resp: ServerResponse, w: WatchRequest): void {
       const snap = w.cache.snapshotAndSubscribe(w.prefix, sub);
       cancel = snap.cancel;
       lastRev = snap.rev;
-      let out = '';
-      for (const o of snap.objects) if (w.match(o.obj)) out += encode('ADDED', o);
-      write(out);
+      for (const o of snap.objects) if (w.match(o.obj)) emit('ADDED', o);
+      flush();
     } else {
       const n = Number(rv);
       const s = w.cache.subscribe(n, sub);
@@ -114,14 +149,14 @@ export function serveWatch(resp: ServerResponse, w: WatchRequest): void {
       sub.deliver(s.replay);
     }
   } catch (err) {
-    if (err instanceof TooOldError) write(expiredEvent(err.message));
+    if (err instanceof TooOldError) expired(err.message);
     finish();
     return;
   }
 
   bookmarkTimer = setInterval(() => {
     if (!w.bookmarks) return;
-    write(JSON.stringify({ type: 'BOOKMARK', object: { kind: w.res.kind, apiVersion: w.res.apiVersion, metadata: { resourceVersion: String(Math.max(lastRev, w.cache.rev)) } } }) + '\n');
+    emitRaw('BOOKMARK', { kind: w.res.kind, apiVersion: w.res.apiVersion, metadata: { resourceVersion: String(Math.max(lastRev, w.cache.rev)) } });
   }, BOOKMARK_INTERVAL_MS);
   bookmarkTimer.unref();
   // Without a client timeout, upstream ends watches after a randomized 30-60 minutes.

@@ -128,9 +128,11 @@ export class GenericStore {
     if (ctx.dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
       try {
-        const kv = await this.deps.storage.create(this.key(namespace, meta.name!), this.encode(obj));
-        this.deps.cache.noteWrite(kv.modRevision);
+        const key = this.key(namespace, meta.name!);
+        const enc = this.encode(obj);
+        const kv = await this.deps.storage.create(key, enc.bytes);
         meta.resourceVersion = String(kv.modRevision);
+        this.deps.cache.noteWrite(kv.modRevision, { key, text: enc.text, obj });
         return obj;
       } catch (err) {
         if (err instanceof KeyExistsError) {
@@ -167,8 +169,12 @@ export class GenericStore {
         if (opts.createIfMissing) return { obj: await opts.createIfMissing(), created: true };
         throw this.notFound(name);
       }
-      const current = parseKv(kv);
-      const desired = this.normalizeIncoming(await mutate(structuredClone(current)), namespace, name);
+      // The cache's copy when it is this very version (frozen); the mutator gets its own
+      // copy, parsed (cheaper than structuredClone).
+      const cached = this.deps.cache.get(key);
+      const current = cached?.rev === kv.modRevision ? cached.obj : parseKv(kv);
+      const copy = cached?.rev === kv.modRevision ? JSON.parse(cached.json) as KObject : parseKv(kv);
+      const desired = this.normalizeIncoming(await mutate(copy), namespace, name);
       const precondition = desired.metadata.resourceVersion;
       if (precondition && precondition !== String(kv.modRevision)) {
         throw errors.conflict(this.res.plural, this.res.group, name);
@@ -189,9 +195,10 @@ export class GenericStore {
           return { obj: next, created: false, deleted: true };
         }
         delete next.metadata.resourceVersion;
-        const out = await this.deps.storage.update(key, this.encode(next), kv.modRevision);
-        this.deps.cache.noteWrite(out.modRevision);
+        const enc = this.encode(next);
+        const out = await this.deps.storage.update(key, enc.bytes, kv.modRevision);
         next.metadata.resourceVersion = String(out.modRevision);
+        this.deps.cache.noteWrite(out.modRevision, { key, text: enc.text, obj: next });
         return { obj: next, created: false };
       } catch (err) {
         if (err instanceof ConflictError || err instanceof NotFoundError) {
@@ -289,12 +296,13 @@ export class GenericStore {
   }
 
   /** The stored bytes of an object; objects over the size limit are refused (etcd's request limit). */
-  private encode(obj: KObject): Uint8Array {
-    const bytes = encoder.encode(encodeObject(obj));
+  private encode(obj: KObject): { text: string; bytes: Uint8Array } {
+    const text = encodeObject(obj);
+    const bytes = encoder.encode(text);
     if (bytes.length > this.maxBytes) {
       throw errors.tooLarge(`object is too large: encoded size ${bytes.length} bytes exceeds the limit of ${this.maxBytes} bytes`);
     }
-    return bytes;
+    return { text, bytes };
   }
 
   // ---- delete ----
@@ -355,9 +363,10 @@ export class GenericStore {
       if (ctx.dryRun) return { obj: next, deleted: false };
       try {
         delete m.resourceVersion;
-        const out = await this.deps.storage.update(key, this.encode(next), kv.modRevision);
-        this.deps.cache.noteWrite(out.modRevision);
+        const enc = this.encode(next);
+        const out = await this.deps.storage.update(key, enc.bytes, kv.modRevision);
         m.resourceVersion = String(out.modRevision);
+        this.deps.cache.noteWrite(out.modRevision, { key, text: enc.text, obj: next });
         return { obj: next, deleted: false };
       } catch (err) {
         if (err instanceof ConflictError || err instanceof NotFoundError) continue;

@@ -4,12 +4,14 @@
 // every write this server acknowledged for the resource, so they are never stale.
 import type { KObject } from '../../api/types.js';
 import { CompactedError, type KeyValue, type Storage, type WatchEvent } from '../../storage/types.js';
+import { deepFreeze } from '../../client/store.js';
 import { logger } from '../../util/log.js';
 
 const log = logger('watchcache');
 
 export interface CachedObject {
   key: string;
+  /** Deep-frozen: shared by every reader, in-process watchers included. */
   obj: KObject;
   /** JSON of obj, resourceVersion included. */
   json: string;
@@ -39,6 +41,7 @@ export class TooOldError extends Error {
 }
 
 const HISTORY = Number(process.env.KITE_WATCH_HISTORY ?? 10_000);
+const HISTORY_SLACK = Math.ceil(HISTORY / 10);
 const textDecoder = new TextDecoder();
 
 /**
@@ -67,12 +70,27 @@ export function decodeKv(kv: KeyValue, rev = kv.modRevision): CachedObject {
   const obj = JSON.parse(text) as KObject;
   const rv = String(rev);
   obj.metadata.resourceVersion = rv;
+  return { key: kv.key, obj: deepFreeze(obj), json: withResourceVersion(text, obj, rv), rev };
+}
+
+/** The stored text (encodeObject's layout) with metadata.resourceVersion added. */
+function withResourceVersion(text: string, obj: KObject, rv: string): string {
   const at = metadataBodyStart(text, obj);
-  const json = at < 0
+  return at < 0
     ? JSON.stringify(obj)
     : `${text.slice(0, at)}"resourceVersion":"${rv}"${text[at] === '}' ? '' : ','}${text.slice(at)}`;
-  return { key: kv.key, obj, json, rev };
 }
+
+/** JSON of objects this server committed, by the (frozen) object its write path returned. */
+const committed = new WeakMap<object, string>();
+
+/** The JSON of an object a write returned (see WatchCache.noteWrite), so responses need not serialize it again. */
+export function committedJson(obj: KObject): string | undefined {
+  return committed.get(obj);
+}
+
+/** A write this server made: the stored text and the object with its new resourceVersion. */
+export interface Written { key: string; text: string; obj: KObject }
 
 /** Index just inside the top-level metadata object of encodeObject's layout, or -1. */
 function metadataBodyStart(text: string, obj: KObject): number {
@@ -84,6 +102,8 @@ export class WatchCache {
   private items = new Map<string, CachedObject>();
   private sorted: string[] | null = null;
   private history: CacheEvent[] = [];
+  /** Objects this server wrote, by revision, until their storage event arrives (no second parse). */
+  private hints = new Map<number, CachedObject>();
   private historyStart = 0;
   private subscribers = new Set<Subscriber>();
   private waiters: { rev: number; resolve: () => void }[] = [];
@@ -129,6 +149,7 @@ export class WatchCache {
     this.sorted = null;
     this.history = [];
     this.historyStart = revision;
+    for (const r of this.hints.keys()) if (r <= revision) this.hints.delete(r);
     this.rev = Math.max(this.rev, revision);
     // Watchers cannot be resumed across a relist without risking gaps: end them.
     if (hadData) {
@@ -149,7 +170,9 @@ export class WatchCache {
         ce = { type: 'DELETED', object: obj, rev: ev.revision };
         if (this.items.delete(ev.kv.key)) this.sorted = null;
       } else {
-        const obj = decodeKv(ev.kv);
+        const hint = this.hints.get(ev.revision);
+        if (hint) this.hints.delete(ev.revision);
+        const obj = hint?.key === ev.kv.key ? hint : decodeKv(ev.kv);
         const prev = this.items.get(ev.kv.key);
         if (!prev) this.sorted = null;
         this.items.set(ev.kv.key, obj);
@@ -159,11 +182,13 @@ export class WatchCache {
       this.history.push(ce);
       this.rev = ev.revision;
     }
-    if (this.history.length > HISTORY) {
+    // Trimmed in steps: shifting a 10k-entry array on every batch costs more than the events.
+    if (this.history.length > HISTORY + HISTORY_SLACK) {
       const drop = this.history.length - HISTORY;
       this.historyStart = this.history[drop - 1].rev;
       this.history.splice(0, drop);
     }
+    if (this.hints.size) for (const r of this.hints.keys()) if (r <= this.rev) this.hints.delete(r);
     if (out.length) for (const s of this.subscribers) s.deliver(out);
     this.wake();
   }
@@ -175,9 +200,17 @@ export class WatchCache {
     this.waiters = still;
   }
 
-  /** Records that a write at `rev` was acknowledged, so later reads wait for it. */
-  noteWrite(rev: number): void {
+  /**
+   * Records that a write at `rev` was acknowledged, so later reads wait for it. With the
+   * written object (its resourceVersion set), the cache takes that object when the storage
+   * event arrives instead of parsing the stored bytes again; the object is frozen from now on.
+   */
+  noteWrite(rev: number, written?: Written): void {
     if (rev > this.written) this.written = rev;
+    if (!written) return;
+    const json = withResourceVersion(written.text, written.obj, String(rev));
+    committed.set(deepFreeze(written.obj), json);
+    if (rev > this.rev) this.hints.set(rev, { key: written.key, obj: written.obj, json, rev });
   }
 
   /** Resolves once the cache reflects every acknowledged write (or `rev`, if higher). */

@@ -17,8 +17,10 @@ export class MemoryStorage implements Storage {
   private closed = false;
   /** Versions per key, ascending by revision; a key leaves the map when compaction empties it. */
   private readonly versions = new Map<string, Version[]>();
-  /** Keys of `versions`, sorted, for prefix ranges. */
+  /** Keys of `versions`, sorted, for prefix ranges (see sortedKeys). */
   private keys: string[] = [];
+  /** Keys added since `keys` was last sorted: inserting each into a large sorted array is O(n). */
+  private added: string[] = [];
   /** Every event after the compaction point, ascending. */
   private log: WatchEvent[] = [];
   private readonly hub: WatchHub;
@@ -73,8 +75,9 @@ export class MemoryStorage implements Storage {
     const from = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter : undefined;
     const kvs: KeyValue[] = [];
     let remaining = 0;
-    for (let i = from === undefined ? lowerBound(this.keys, prefix) : upperBound(this.keys, from); i < this.keys.length; i++) {
-      const key = this.keys[i]!;
+    const keys = this.sortedKeys();
+    for (let i = from === undefined ? lowerBound(keys, prefix) : upperBound(keys, from); i < keys.length; i++) {
+      const key = keys[i]!;
       if (!key.startsWith(prefix)) break;
       const kv = this.at(key, revision);
       if (!kv) continue;
@@ -87,8 +90,9 @@ export class MemoryStorage implements Storage {
   async count(prefix: string): Promise<number> {
     this.checkOpen();
     let n = 0;
-    for (let i = lowerBound(this.keys, prefix); i < this.keys.length && this.keys[i]!.startsWith(prefix); i++) {
-      if (this.latest(this.keys[i]!)) n++;
+    const keys = this.sortedKeys();
+    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) {
+      if (this.latest(keys[i]!)) n++;
     }
     return n;
   }
@@ -115,7 +119,7 @@ export class MemoryStorage implements Storage {
     }
     if (emptied.size > 0) {
       for (const key of emptied) this.versions.delete(key);
-      this.keys = this.keys.filter((k) => !emptied.has(k));
+      this.keys = this.sortedKeys().filter((k) => !emptied.has(k));
     }
   }
 
@@ -138,7 +142,7 @@ export class MemoryStorage implements Storage {
     if (!vs) {
       vs = [];
       this.versions.set(key, vs);
-      this.keys.splice(lowerBound(this.keys, key), 0, key);
+      this.added.push(key);
     }
     vs.push(version);
     this.log.push(event);
@@ -147,6 +151,21 @@ export class MemoryStorage implements Storage {
     // group commit does), so fan-out work is shared by concurrent writes.
     this.pending.push(event);
     if (this.pending.length === 1) queueMicrotask(() => this.hub.publish(this.pending.splice(0)));
+  }
+
+  private sortedKeys(): string[] {
+    if (this.added.length) {
+      const added = this.added.sort();
+      this.added = [];
+      // Merge two sorted runs.
+      const out = new Array<string>(this.keys.length + added.length);
+      let i = 0, j = 0, k = 0;
+      while (i < this.keys.length && j < added.length) out[k++] = this.keys[i]! < added[j]! ? this.keys[i++]! : added[j++]!;
+      while (i < this.keys.length) out[k++] = this.keys[i++]!;
+      while (j < added.length) out[k++] = added[j++]!;
+      this.keys = out;
+    }
+    return this.keys;
   }
 
   private latest(key: string): KeyValue | undefined {

@@ -84,6 +84,8 @@ export class EventBroadcaster {
   private readonly queue: Write[] = [];
   private idle: Promise<void> = Promise.resolve();
   private pumping = false;
+  /** Events dropped since the queue last drained. */
+  private dropped = 0;
   private seq = 0;
   private stopped = false;
 
@@ -158,7 +160,8 @@ export class EventBroadcaster {
       return;
     }
     if (this.queue.length >= MAX_QUEUED) {
-      this.log.warn({ reason, object: ref.name }, 'event queue full; dropped');
+      // One warning per overflow, with the count once the queue drains (a flood must not flood the log).
+      if (this.dropped++ === 0) this.log.warn({ reason, object: ref.name }, 'event queue full; dropping events');
       return;
     }
     this.queue.push({ event, patch });
@@ -173,6 +176,8 @@ export class EventBroadcaster {
       for (let w = this.queue.shift(); w; w = this.queue.shift()) await this.write(w);
     } finally {
       this.pumping = false;
+      if (this.dropped) this.log.warn({ dropped: this.dropped }, 'event queue drained; events were dropped');
+      this.dropped = 0;
     }
   }
 

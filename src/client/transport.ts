@@ -100,28 +100,32 @@ async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
 /** Iterates until the source ends or the signal aborts; abort ends quietly and closes the source. */
 export async function* untilAborted<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (!signal) return;
-    onAbort = () => resolve('aborted');
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
+  // One abort listener for the whole iteration, waking whichever step is waiting. (Racing
+  // each step against one long-lived promise would leave a reaction on it per step: a leak
+  // on a watch that runs for hours.)
+  let wake: ((r: 'aborted') => void) | undefined;
+  const onAbort = () => wake?.('aborted');
+  signal?.addEventListener('abort', onAbort, { once: true });
   let finished = false;
   try {
     for (;;) {
+      if (signal?.aborted) return;
       const next = it.next();
-      const r = await Promise.race([next, aborted]).catch((e: unknown) => {
+      const r = await new Promise<IteratorResult<T> | 'aborted'>((resolve, reject) => {
+        wake = resolve;
+        next.then(resolve, reject);
+      }).catch((e: unknown) => {
         if (signal?.aborted) return 'aborted' as const;
         finished = true;
         throw e;
       });
+      wake = undefined;
       if (r === 'aborted') { next.catch(() => undefined); return; }
       if (r.done) { finished = true; return; }
       yield r.value;
     }
   } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     // Not awaited: a source parked in next() would hold return() until it produces.
     if (!finished) void it.return?.()?.catch(() => undefined);
   }

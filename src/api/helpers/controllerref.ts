@@ -31,9 +31,12 @@ export function claimDecision(obj: OwnedMeta, ownerUid: string, ownerDeleting: b
 }
 
 /**
- * A JSON merge patch body that replaces metadata.ownerReferences, guarded by the
- * object's uid and resourceVersion so it applies only to the version decided on.
+ * A JSON merge patch body that replaces metadata.ownerReferences (and, when given,
+ * metadata.finalizers), guarded by the object's uid and resourceVersion so it applies
+ * only to the version decided on.
  */
-export function ownerRefsPatch(obj: { metadata?: { uid?: string; resourceVersion?: string } }, refs: readonly OwnerReference[]): Record<string, unknown> {
-  return { metadata: { uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion, ownerReferences: refs.length ? refs : null } };
+export function ownerRefsPatch(obj: { metadata?: { uid?: string; resourceVersion?: string } }, refs: readonly OwnerReference[], finalizers?: readonly string[]): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion, ownerReferences: refs.length ? refs : null };
+  if (finalizers) metadata.finalizers = finalizers.length ? finalizers : null;
+  return { metadata };
 }

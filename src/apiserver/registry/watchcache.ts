@@ -26,6 +26,8 @@ export interface CacheEvent {
   /** The previous state, for MODIFIED (selector transitions need it). */
   prev?: CachedObject;
   rev: number;
+  /** When the cache saw it (ms), for the history's time bound. */
+  at: number;
 }
 
 export interface Subscriber {
@@ -40,7 +42,15 @@ export class TooOldError extends Error {
   }
 }
 
+/**
+ * The event window watches resume from, as upstream's adaptive watch cache: every event of
+ * the last FRESH_MS, at least HISTORY_MIN events, at most HISTORY. A client further behind
+ * gets 410 Expired and relists. Bounding by time matters for big objects: 10,000 versions
+ * of Node objects alone held ~250 MB.
+ */
 const HISTORY = Number(process.env.KITE_WATCH_HISTORY ?? 10_000);
+const HISTORY_MIN = Math.min(100, HISTORY);
+const FRESH_MS = 75_000;
 const HISTORY_SLACK = Math.ceil(HISTORY / 10);
 const textDecoder = new TextDecoder();
 
@@ -102,6 +112,7 @@ export class WatchCache {
   private items = new Map<string, CachedObject>();
   private sorted: string[] | null = null;
   private history: CacheEvent[] = [];
+  private lastTrim = 0;
   /** Objects this server wrote, by revision, until their storage event arrives (no second parse). */
   private hints = new Map<number, CachedObject>();
   private historyStart = 0;
@@ -115,7 +126,7 @@ export class WatchCache {
   /** Highest revision this server acknowledged for a write under the prefix. */
   private written = 0;
 
-  constructor(private storage: Storage, readonly prefix: string) {
+  constructor(private storage: Storage, readonly prefix: string, private readonly now: () => number = Date.now) {
     this.ready = new Promise((r) => (this.markReady = r));
   }
 
@@ -162,12 +173,13 @@ export class WatchCache {
 
   private apply(batch: WatchEvent[]): void {
     const out: CacheEvent[] = [];
+    const at = this.now();
     for (const ev of batch) {
       if (ev.revision <= this.rev) continue;
       let ce: CacheEvent;
       if (ev.type === 'delete') {
         const obj = decodeKv(ev.kv, ev.revision);
-        ce = { type: 'DELETED', object: obj, rev: ev.revision };
+        ce = { type: 'DELETED', object: obj, rev: ev.revision, at };
         if (this.items.delete(ev.kv.key)) this.sorted = null;
       } else {
         const hint = this.hints.get(ev.revision);
@@ -176,21 +188,33 @@ export class WatchCache {
         const prev = this.items.get(ev.kv.key);
         if (!prev) this.sorted = null;
         this.items.set(ev.kv.key, obj);
-        ce = prev ? { type: 'MODIFIED', object: obj, prev, rev: ev.revision } : { type: 'ADDED', object: obj, rev: ev.revision };
+        ce = prev ? { type: 'MODIFIED', object: obj, prev, rev: ev.revision, at } : { type: 'ADDED', object: obj, rev: ev.revision, at };
       }
       out.push(ce);
       this.history.push(ce);
       this.rev = ev.revision;
     }
-    // Trimmed in steps: shifting a 10k-entry array on every batch costs more than the events.
-    if (this.history.length > HISTORY + HISTORY_SLACK) {
-      const drop = this.history.length - HISTORY;
-      this.historyStart = this.history[drop - 1].rev;
-      this.history.splice(0, drop);
-    }
+    this.trimHistory();
     if (this.hints.size) for (const r of this.hints.keys()) if (r <= this.rev) this.hints.delete(r);
     if (out.length) for (const s of this.subscribers) s.deliver(out);
     this.wake();
+  }
+
+  /** Trimmed in steps: shifting a 10k-entry array on every batch costs more than the events. */
+  private trimHistory(): void {
+    const h = this.history;
+    let drop = h.length > HISTORY + HISTORY_SLACK ? h.length - HISTORY : 0;
+    const now = this.now();
+    if (now - this.lastTrim >= 1000 && h.length > HISTORY_MIN) {
+      this.lastTrim = now;
+      const stale = now - FRESH_MS;
+      let i = drop;
+      while (i < h.length - HISTORY_MIN && h[i].at < stale) i++;
+      drop = i;
+    }
+    if (drop === 0) return;
+    this.historyStart = h[drop - 1].rev;
+    h.splice(0, drop);
   }
 
   private wake(): void {

@@ -5,14 +5,16 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod, PodSpec } from 'kubernetes-types/core/v1.js';
 import {
-  ControllerExpectations, byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
+  ControllerExpectations, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isPodAvailable, isPodReady } from '../../api/helpers/pods.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL, REVISION_HASH_LABEL, planRevision, sortRevisions, templatePatch,
 } from '../../api/helpers/history.js';
+import { selectorFromLabelSelector, type Selector } from '../../machinery/labels.js';
 import { getControllerOf, deepEqual, newControllerRef } from '../../machinery/meta.js';
+import { CLAIM_INDEXERS, claimCandidates, claimObjects, ownersToSync, resolveController } from '../claim.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { nodeShouldRunDaemonPod, podSpecForNode, targetNodeName } from './predicates.js';
 
@@ -23,7 +25,6 @@ export const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: 
 
 const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
 const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
-const CONTROLLER_UID_INDEX = 'controllerUid';
 
 type Obj = DaemonSet & KubeObject;
 
@@ -45,40 +46,50 @@ export function daemonSetController(ctx: ControllerContext): Controller {
     name: 'daemonset',
     async run(signal) {
       const dsInf = ctx.informers.informerFor<Obj>(DAEMONSETS);
-      const podInf = ctx.informers.informerFor<Pod & KubeObject>(PODS, { indexers: { [CONTROLLER_UID_INDEX]: byControllerUid } });
+      const podInf = ctx.informers.informerFor<Pod & KubeObject>(PODS, { indexers: CLAIM_INDEXERS });
       const nodeInf = ctx.informers.informerFor<Node & KubeObject>(NODES);
-      const revInf = ctx.informers.informerFor<ControllerRevision & KubeObject>(CONTROLLER_REVISIONS, { indexers: { [CONTROLLER_UID_INDEX]: byControllerUid } });
+      const revInf = ctx.informers.informerFor<ControllerRevision & KubeObject>(CONTROLLER_REVISIONS, { indexers: CLAIM_INDEXERS });
       const queue = new WorkQueue<string>({ clock: ctx.clock, name: 'daemonset' });
       const expectations = new ControllerExpectations(ctx.clock);
       const ownerKey = (o: KubeObject): string | undefined => {
-        const ref = getControllerOf(o as { metadata?: { ownerReferences?: never } });
-        return ref?.kind === 'DaemonSet' ? `${o.metadata?.namespace}/${ref.name}` : undefined;
+        const ds = resolveController(dsInf.lister, 'DaemonSet', o);
+        return ds && objectKey(ds);
       };
+      // Owners of a dependent, or for an orphan the DaemonSets that may adopt it.
+      const sync = (old: KubeObject | undefined, cur: KubeObject) => { for (const ds of ownersToSync(dsInf.lister, 'DaemonSet', old, cur)) queue.add(objectKey(ds)); };
       const enqueueAll = () => { for (const ds of dsInf.lister.list()) queue.add(objectKey(ds)); };
       dsInf.addEventHandler({ onAdd: (o) => queue.add(objectKey(o)), onUpdate: (_o, n) => queue.add(objectKey(n)), onDelete: (o) => { expectations.delete(objectKey(o)); queue.add(objectKey(o)); } });
       podInf.addEventHandler({
-        onAdd: (p) => { const k = ownerKey(p); if (k) { expectations.creationObserved(k); queue.add(k); } },
+        onAdd: (p) => {
+          // No creation is expected of an orphan: only a pod this controller made counts.
+          const k = ownerKey(p);
+          if (k) expectations.creationObserved(k);
+          sync(undefined, p);
+        },
         onUpdate: (o, p) => {
           const k = ownerKey(p);
-          if (!k) return;
-          if (p.metadata?.deletionTimestamp && !o.metadata?.deletionTimestamp) expectations.deletionObserved(k);
-          queue.add(k);
+          if (k && p.metadata?.deletionTimestamp && !o.metadata?.deletionTimestamp) expectations.deletionObserved(k);
+          sync(o, p);
         },
         onDelete: (p) => { const k = ownerKey(p); if (k) { expectations.deletionObserved(k); queue.add(k); } },
       });
       nodeInf.addEventHandler({ onAdd: enqueueAll, onUpdate: (o, n) => { if (!deepEqual(o.metadata?.labels, n.metadata?.labels) || !deepEqual(o.spec, n.spec)) enqueueAll(); }, onDelete: enqueueAll });
-      revInf.addEventHandler({ onDelete: (r) => { const k = ownerKey(r); if (k) queue.add(k); } });
+      revInf.addEventHandler({
+        onAdd: (r) => sync(undefined, r),
+        onUpdate: (o, r) => sync(o, r),
+        onDelete: (r) => { const k = ownerKey(r); if (k) queue.add(k); },
+      });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
       // Only this controller's caches: another controller's failing informer must not stall it.
       if (!(await waitForCacheSync(signal, dsInf, podInf, nodeInf, revInf))) return;
-      const sync = new DaemonSetSync({
+      const syncer = new DaemonSetSync({
         dsClient: ctx.client.resource<Obj>(DAEMONSETS),
         podClient: ctx.client.resource<Pod & KubeObject>(PODS),
         revClient: ctx.client.resource<ControllerRevision & KubeObject>(CONTROLLER_REVISIONS),
         dsLister: dsInf.lister, podLister: podInf.lister, nodeLister: nodeInf.lister, revLister: revInf.lister,
         expectations, recorder: ctx.recorder('daemonset-controller'), now: () => ctx.clock.now(),
       });
-      await queue.runWorkers(ctx.options.workers, (key) => sync.sync(key), signal);
+      await queue.runWorkers(ctx.options.workers, (key) => syncer.sync(key), signal);
     },
   };
 }
@@ -103,10 +114,17 @@ class DaemonSetSync {
     const { namespace, name } = splitKey(key);
     const ds = this.d.dsLister.get(namespace, name);
     if (!ds) { this.d.expectations.delete(key); return; }
+    let selector: Selector;
+    try { selector = selectorFromLabelSelector(ds.spec?.selector); } catch { return; } // invalid: retrying cannot help
+    if (selector.empty) {
+      this.d.recorder.event(ds, 'Warning', 'SelectingAll', 'This daemon set is selecting all pods. A non-empty selector is required.');
+      return;
+    }
+    // A deleting DaemonSet's history and pods may already be going; its status cannot be trusted.
     if (ds.metadata?.deletionTimestamp) return;
-    const uid = ds.metadata?.uid ?? '';
-    const { hash, collisionCount } = await this.currentRevision(ds);
-    const pods = this.d.podLister.byIndex(CONTROLLER_UID_INDEX, uid);
+    const revs = await this.claim(ds, selector, this.d.revLister, this.d.revClient);
+    const { hash, collisionCount } = await this.currentRevision(ds, revs);
+    const pods = await this.claim(ds, selector, this.d.podLister, this.d.podClient);
     const nodes = this.d.nodeLister.list();
     const byNode = new Map<string, Pod[]>();
     for (const p of pods) {
@@ -114,14 +132,21 @@ class DaemonSetSync {
       if (n !== undefined) byNode.set(n, [...(byNode.get(n) ?? []), p]);
     }
     if (this.d.expectations.satisfied(key)) await this.manage(ds, key, nodes, byNode, hash);
-    await this.cleanupHistory(ds, pods, hash);
+    await this.cleanupHistory(ds, pods, hash, revs);
     return this.updateStatus(ds, nodes, byNode, hash, collisionCount);
   }
 
+  /** The pods or ControllerRevisions the DaemonSet owns, after adopting matching orphans and releasing what no longer matches. */
+  private claim<T extends KubeObject>(ds: Obj, selector: Selector, lister: Lister<T>, client: ResourceClient<T>): Promise<T[]> {
+    return claimObjects(claimCandidates(lister, ds), {
+      owner: ds, apiVersion: 'apps/v1', kind: 'DaemonSet', ownerClient: this.d.dsClient, client,
+      matches: (o) => selector.matches(o.metadata?.labels),
+    });
+  }
+
   /** Finds or creates the revision for the current template; returns its hash. */
-  private async currentRevision(ds: Obj): Promise<{ hash: string; collisionCount: number }> {
+  private async currentRevision(ds: Obj, revs: ControllerRevision[]): Promise<{ hash: string; collisionCount: number }> {
     const ns = ds.metadata!.namespace!;
-    const revs = this.d.revLister.byIndex(CONTROLLER_UID_INDEX, ds.metadata!.uid!);
     const data = templatePatch(ds.spec?.template);
     let collisionCount = ds.status?.collisionCount ?? 0;
     for (;;) {
@@ -297,10 +322,10 @@ class DaemonSetSync {
   }
 
   /** Deletes the oldest revisions beyond revisionHistoryLimit that no live pod uses. */
-  private async cleanupHistory(ds: Obj, pods: Pod[], hash: string): Promise<void> {
+  private async cleanupHistory(ds: Obj, pods: Pod[], hash: string, owned: ControllerRevision[]): Promise<void> {
     const limit = ds.spec?.revisionHistoryLimit ?? 10;
     const inUse = new Set([hash, ...pods.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL])]);
-    const revs = sortRevisions(this.d.revLister.byIndex(CONTROLLER_UID_INDEX, ds.metadata!.uid!));
+    const revs = sortRevisions(owned);
     const removable = revs.filter((r) => !inUse.has(r.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL]));
     for (const r of removable.slice(0, Math.max(0, removable.length - limit))) {
       try { await this.d.revClient.delete(r.metadata!.namespace!, r.metadata!.name!); } catch (err) { if (!isNotFound(err)) throw err; }

@@ -10,7 +10,7 @@ import {
 } from '../../client/index.js';
 import { selectorFromLabelSelector, type Selector } from '../../machinery/labels.js';
 import { deepEqual, getControllerOf, isControlledBy, labelsEqual, newControllerRef, rfc3339Now } from '../../machinery/meta.js';
-import { claimDecision, ownerRefsPatch } from '../../api/helpers/controllerref.js';
+import { claimObjects } from '../claim.js';
 import { computeHash } from '../../api/helpers/hash.js';
 import {
   POD_TEMPLATE_HASH, REVISION, Reasons, activeReplicaSets, byCreation, deploymentComplete, deploymentProgressing, deploymentTimedOut,
@@ -139,29 +139,11 @@ class DeploymentController implements Controller {
   // ---- ownership ----
 
   /** The namespace's ReplicaSets this deployment controls, after adoption and release. */
-  private async claimReplicaSets(d: Deployment, selector: Selector): Promise<ReplicaSet[]> {
-    const uid = d.metadata?.uid ?? '';
-    const deleting = !!d.metadata?.deletionTimestamp;
-    let fresh: Promise<boolean> | undefined;
-    const mayAdopt = () => (fresh ??= this.dClient.get(d.metadata?.namespace ?? '', nameOf(d)).then(
-      (live) => live.metadata?.uid === uid && !live.metadata?.deletionTimestamp, () => false));
-    const owned: ReplicaSet[] = [];
-    for (const rs of this.rsInf.lister.listNamespace(d.metadata?.namespace ?? '')) {
-      const decision = claimDecision(rs, uid, deleting, (l) => selector.matches(l));
-      const refs = rs.metadata?.ownerReferences ?? [];
-      try {
-        if (decision === 'owned') owned.push(rs);
-        else if (decision === 'adopt' && await mayAdopt()) {
-          const ref = newControllerRef(d, 'apps/v1', 'Deployment');
-          owned.push(await this.rsClient.patch(rs.metadata?.namespace ?? '', nameOf(rs), 'merge', ownerRefsPatch(rs, [...refs, ref])));
-        } else if (decision === 'release') {
-          await this.rsClient.patch(rs.metadata?.namespace ?? '', nameOf(rs), 'merge', ownerRefsPatch(rs, refs.filter((r) => r.uid !== uid)));
-        }
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    return owned;
+  private claimReplicaSets(d: Deployment, selector: Selector): Promise<ReplicaSet[]> {
+    return claimObjects(this.rsInf.lister.listNamespace(d.metadata?.namespace ?? ''), {
+      owner: d, apiVersion: 'apps/v1', kind: 'Deployment', ownerClient: this.dClient, client: this.rsClient,
+      matches: (rs) => selector.matches(rs.metadata?.labels),
+    });
   }
 
   // ---- the new ReplicaSet and revisions ----

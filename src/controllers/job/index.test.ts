@@ -37,7 +37,13 @@ function setup(spec: Partial<JobSpec>) {
     },
   }, { subresource: 'status' });
   const cond = (type: string) => job().status?.conditions?.find((c) => c.type === type && c.status === 'True');
-  return { clock, api, events, create, job, pods, live, finish, cond, stop };
+  const podClient = api.client.resource<P>(PODS);
+  const bare = (name: string, labels: Record<string, string>, meta: Partial<P['metadata']> = {}) => podClient.create('default', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels, ...meta }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  const pod = (n: string) => api.get<P>(PODS, 'default', n);
+  const ownedBy = (uid: string | undefined) => pods().filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid));
+  return { clock, api, events, create, job, pods, live, finish, cond, stop, podClient, bare, pod, ownedBy };
 }
 
 describe('job controller', () => {
@@ -153,6 +159,80 @@ describe('job controller', () => {
       await s.api.client.resource<J>(JOBS).patch('default', 'j', 'merge', { spec: { suspend: false } });
       await eventually(() => s.live().length === 2, 'pods again');
       assert.equal(s.job().status?.conditions?.find((c) => c.type === 'Suspended')?.reason, 'JobResumed');
+    } finally { await s.stop(); }
+  });
+});
+
+describe('job controller: controller references', () => {
+  const OTHER_OWNER = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'other', uid: 'other-uid', controller: true };
+
+  test('adopts a matching orphan, adding the tracking finalizer', async () => {
+    const s = setup({ parallelism: 1, completions: 1 });
+    try {
+      await s.bare('orphan', { job: 'j' });
+      const job = await s.create();
+      await eventually(() => s.pod('orphan')?.metadata?.ownerReferences?.[0]?.uid === job.metadata?.uid, 'adopted');
+      assert.deepEqual(s.pod('orphan')?.metadata?.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: job.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
+      assert.deepEqual(s.pod('orphan')?.metadata?.finalizers, [JOB_TRACKING_FINALIZER]);
+      // The adopted pod counts: finishing it completes the Job.
+      await s.finish(s.pod('orphan')!, 0);
+      await eventually(() => !!s.cond('Complete'), 'Complete');
+      assert.equal(s.job().status?.succeeded, 1);
+    } finally { await s.stop(); }
+  });
+
+  test('releases a pod whose labels stop matching, removing the tracking finalizer, and replaces it', async () => {
+    const s = setup({ parallelism: 1, completions: 1 });
+    try {
+      const job = await s.create();
+      await eventually(() => s.live().length === 1, 'pod');
+      const first = s.live()[0].metadata!.name!;
+      await s.podClient.patch('default', first, 'merge', { metadata: { labels: { job: 'debug' } } });
+      await eventually(() => !s.pod(first)?.metadata?.ownerReferences?.length, 'released');
+      assert.deepEqual(s.pod(first)?.metadata?.finalizers ?? [], []);
+      await eventually(() => s.ownedBy(job.metadata?.uid).some((p) => p.metadata?.name !== first), 'replacement');
+      assert.ok(s.pod(first), 'released, not deleted');
+    } finally { await s.stop(); }
+  });
+
+  test('does not adopt when the live Job is being deleted', async () => {
+    const s = setup({ parallelism: 1, completions: 1 });
+    try {
+      await s.bare('orphan', { job: 'j' });
+      // The cache still shows a live Job; the server's copy is being deleted.
+      s.api.prependReactor((r) => (r.verb === 'get' && r.resource === 'jobs'
+        ? { ...s.job(), metadata: { ...s.job().metadata, deletionTimestamp: rfc3339Now(T0) } } : undefined));
+      const rechecks = () => s.api.requests.filter((r) => r.verb === 'get' && r.resource === 'jobs').length;
+      await s.create();
+      await eventually(() => rechecks() >= 1, 'adoption re-check');
+      // A second re-check means the sync that made the first one has finished.
+      await s.podClient.patch('default', 'orphan', 'merge', { metadata: { labels: { touched: '1' } } });
+      await eventually(() => rechecks() >= 2, 'second re-check');
+      assert.equal(s.pod('orphan')?.metadata?.ownerReferences, undefined);
+      assert.equal(s.pod('orphan')?.metadata?.finalizers, undefined);
+      assert.equal(s.api.requests.filter((r) => r.verb === 'patch' && r.name === 'orphan').length, 1, 'only the test wrote it');
+    } finally { await s.stop(); }
+  });
+
+  test('ignores a matching pod another controller owns, and leaves its tracking finalizer', async () => {
+    const s = setup({ parallelism: 1, completions: 1 });
+    try {
+      await s.bare('foreign', { job: 'j' }, { ownerReferences: [OTHER_OWNER], finalizers: [JOB_TRACKING_FINALIZER] });
+      const job = await s.create();
+      await eventually(() => s.ownedBy(job.metadata?.uid).length === 1, 'own pod');
+      await eventually(() => s.job().status?.active === 1, 'status.active counts only its own pod');
+      assert.deepEqual(s.pod('foreign')?.metadata?.ownerReferences, [OTHER_OWNER]);
+      assert.deepEqual(s.pod('foreign')?.metadata?.finalizers, [JOB_TRACKING_FINALIZER]);
+      assert.ok(!s.api.requests.some((r) => (r.verb === 'patch' || r.verb === 'delete') && r.name === 'foreign'));
+    } finally { await s.stop(); }
+  });
+
+  test('an orphan keeps no tracking finalizer when no Job adopts it', async () => {
+    const s = setup({});
+    try {
+      await s.bare('leftover', { job: 'none' }, { finalizers: [JOB_TRACKING_FINALIZER, 'other'] });
+      await eventually(() => s.pod('leftover')?.metadata?.finalizers?.length === 1, 'tracking finalizer removed');
+      assert.deepEqual(s.pod('leftover')?.metadata?.finalizers, ['other']);
     } finally { await s.stop(); }
   });
 });

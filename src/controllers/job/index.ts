@@ -10,11 +10,13 @@
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import {
-  ControllerExpectations, byControllerUid, isConflict, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
+  ControllerExpectations, isConflict, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isPodReady } from '../../api/helpers/pods.js';
+import { selectorFromLabelSelector } from '../../machinery/labels.js';
 import { deepEqual, getControllerOf, newControllerRef, rfc3339Now } from '../../machinery/meta.js';
+import { CLAIM_INDEXERS, CONTROLLER_UID_INDEX, claimCandidates, claimObjects, ownersToSync, resolveController } from '../claim.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { formatIndexes, parseIndexes } from './indexes.js';
 import { matchPodFailurePolicy } from './podfailurepolicy.js';
@@ -23,7 +25,6 @@ export const JOBS = { group: 'batch', version: 'v1', resource: 'jobs', namespace
 export const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
-const CONTROLLER_UID_INDEX = 'controllerUid';
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 360_000;
 
@@ -62,21 +63,17 @@ export function jobController(ctx: ControllerContext): Controller {
     name: 'job',
     async run(signal) {
       const jobInf = ctx.informers.informerFor<JobObj>(JOBS);
-      const podInf = ctx.informers.informerFor<PodObj>(PODS, { indexers: { [CONTROLLER_UID_INDEX]: byControllerUid } });
+      const podInf = ctx.informers.informerFor<PodObj>(PODS, { indexers: CLAIM_INDEXERS });
       const queue = new WorkQueue<string>({ clock: ctx.clock, name: 'job' });
       const expectations = new ControllerExpectations(ctx.clock);
-      const jobKeyOf = (p: KubeObject): string | undefined => {
-        const ref = getControllerOf(p as never);
-        return ref?.kind === 'Job' ? `${p.metadata?.namespace}/${ref.name}` : undefined;
-      };
-      const onPod = (p: PodObj, observed?: 'add' | 'delete') => {
-        const k = jobKeyOf(p);
-        if (k && jobInf.lister.get(splitKey(k).namespace, splitKey(k).name)?.metadata?.uid === getControllerOf(p as never)?.uid) {
-          if (observed === 'add') expectations.creationObserved(k);
-          queue.add(k);
-        } else if (hasFinalizer(p) && observed !== 'delete') {
-          queue.add(`pod:${objectKey(p)}`);
-        }
+      // A pod's Job, the previous one when its reference changed, or for an orphan the Jobs
+      // that may adopt it; a tracking finalizer no live Job will remove is handed to releaseOrphan.
+      const onPod = (old: PodObj | undefined, p: PodObj, observed?: 'add' | 'delete') => {
+        const job = resolveController(jobInf.lister, 'Job', p);
+        if (job && observed === 'add') expectations.creationObserved(objectKey(job));
+        else if (!job && hasFinalizer(p) && observed !== 'delete') queue.add(`pod:${objectKey(p)}`);
+        if (observed === 'delete') { if (job) queue.add(objectKey(job)); return; }
+        for (const j of ownersToSync(jobInf.lister, 'Job', old, p)) queue.add(objectKey(j));
       };
       jobInf.addEventHandler({
         onAdd: (j) => queue.add(objectKey(j)),
@@ -86,7 +83,7 @@ export function jobController(ctx: ControllerContext): Controller {
           for (const p of podInf.lister.byIndex(CONTROLLER_UID_INDEX, j.metadata?.uid ?? '')) if (hasFinalizer(p)) queue.add(`pod:${objectKey(p)}`);
         },
       });
-      podInf.addEventHandler({ onAdd: (p) => onPod(p, 'add'), onUpdate: (_o, p) => onPod(p), onDelete: (p) => onPod(p, 'delete') });
+      podInf.addEventHandler({ onAdd: (p) => onPod(undefined, p, 'add'), onUpdate: (o, p) => onPod(o, p), onDelete: (p) => onPod(undefined, p, 'delete') });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
       // Only this controller's caches: another controller's failing informer must not stall it.
       if (!(await waitForCacheSync(signal, jobInf, podInf))) return;
@@ -127,14 +124,35 @@ function setCondition(status: JobStatus, c: JobCondition): void {
 class JobSync {
   constructor(private readonly d: Deps) {}
 
-  /** A finished pod whose Job is gone keeps no finalizer. */
+  /**
+   * The tracking finalizer comes off a pod no running Job accounts for: an orphan (a Job
+   * that matches it re-adds the finalizer when adopting it), or a pod whose Job is gone or
+   * finished. Pods controlled by something other than a batch/v1 Job are left alone.
+   */
   async releaseOrphan(podKey: string): Promise<void> {
     const { namespace, name } = splitKey(podKey);
     const pod = this.d.podLister.get(namespace, name);
     if (!pod || !hasFinalizer(pod)) return;
     const ref = getControllerOf(pod as never);
-    if (ref?.kind === 'Job' && this.d.jobLister.get(namespace, ref.name)?.metadata?.uid === ref.uid) return;
+    if (ref) {
+      if (ref.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return;
+      const job = this.d.jobLister.get(namespace, ref.name);
+      if (job?.metadata?.uid === ref.uid && !isJobFinished(job)) return;
+    }
     await this.removeFinalizer(pod);
+  }
+
+  /**
+   * The Job's pods after adopting matching orphans and releasing owned pods that no longer
+   * match. Adoption adds the tracking finalizer and release removes it, in the same patch,
+   * so a pod is tracked exactly while this Job owns it.
+   */
+  private claimPods(job: JobObj): Promise<PodObj[]> {
+    const selector = selectorFromLabelSelector(job.spec?.selector);
+    return claimObjects(claimCandidates(this.d.podLister, job), {
+      owner: job, apiVersion: 'batch/v1', kind: 'Job', ownerClient: this.d.jobClient, client: this.d.podClient,
+      matches: (p) => selector.matches(p.metadata?.labels), finalizers: [JOB_TRACKING_FINALIZER],
+    });
   }
 
   private async removeFinalizer(pod: PodObj): Promise<boolean> {
@@ -155,11 +173,12 @@ class JobSync {
     const { namespace, name } = splitKey(key);
     let job = this.d.jobLister.get(namespace, name);
     if (!job) { this.d.expectations.delete(key); return; }
-    const pods = this.d.podLister.byIndex(CONTROLLER_UID_INDEX, job.metadata!.uid!);
     if (isJobFinished(job)) {
-      await Promise.all(pods.filter(hasFinalizer).map((p) => this.removeFinalizer(p)));
+      const owned = this.d.podLister.byIndex(CONTROLLER_UID_INDEX, job.metadata!.uid!);
+      await Promise.all(owned.filter(hasFinalizer).map((p) => this.removeFinalizer(p)));
       return;
     }
+    const pods = await this.claimPods(job);
     const spec = job.spec!;
     const now = this.d.now();
     const nowStr = rfc3339Now(now);

@@ -10,9 +10,9 @@ import {
 } from '../../client/index.js';
 import { selectorFromLabelSelector, selectorFromSet, type Selector } from '../../machinery/labels.js';
 import { deepEqual, getControllerOf, labelsEqual, newControllerRef, rfc3339Now } from '../../machinery/meta.js';
-import { claimDecision, ownerRefsPatch } from '../../api/helpers/controllerref.js';
 import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from '../../api/helpers/pod.js';
 import { logger } from '../../util/log.js';
+import { claimObjects } from '../claim.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../context.js';
 
 const RS: GroupVersionResource = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
@@ -208,31 +208,11 @@ class ReplicaSetController implements Controller {
   }
 
   /** The active pods this ReplicaSet owns after adopting matching orphans and releasing non-matching pods. */
-  private async claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
-    const uid = rs.metadata?.uid ?? '';
-    const deleting = !!rs.metadata?.deletionTimestamp;
-    let canAdopt: Promise<boolean> | undefined;
-    // Adoption is checked against the live object: a deleted or replaced owner must not adopt.
-    const mayAdopt = () => (canAdopt ??= this.rsClient.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '').then(
-      (fresh) => fresh.metadata?.uid === uid && !fresh.metadata?.deletionTimestamp, () => false));
-    const owned: Pod[] = [];
-    await Promise.all(pods.map(async (pod) => {
-      const d = claimDecision(pod, uid, deleting, (l) => selector.matches(l));
-      const ns = pod.metadata?.namespace ?? '', name = pod.metadata?.name ?? '';
-      const refs = pod.metadata?.ownerReferences ?? [];
-      try {
-        if (d === 'owned') owned.push(pod);
-        else if (d === 'adopt' && await mayAdopt()) {
-          const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
-          owned.push(await this.podClient.patch(ns, name, 'merge', ownerRefsPatch(pod, [...refs, ref])));
-        } else if (d === 'release') {
-          await this.podClient.patch(ns, name, 'merge', ownerRefsPatch(pod, refs.filter((r) => r.uid !== uid)));
-        }
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }));
-    return owned;
+  private claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
+    return claimObjects(pods, {
+      owner: rs, apiVersion: 'apps/v1', kind: 'ReplicaSet', ownerClient: this.rsClient, client: this.podClient,
+      matches: (p) => selector.matches(p.metadata?.labels),
+    });
   }
 
   private async manageReplicas(key: string, pods: Pod[], rs: ReplicaSet): Promise<void> {

@@ -6,14 +6,16 @@
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import {
-  byControllerUid, isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
+  isAlreadyExists, isNotFound, objectKey, splitKey, WorkQueue, waitForCacheSync,
   type EventRecorder, type KubeObject, type Lister, type ResourceClient,
 } from '../../client/index.js';
 import { isPodAvailable, isPodReady } from '../../api/helpers/pods.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL, REVISION_HASH_LABEL, planRevision, sortRevisions, templateOfRevision, templatePatch,
 } from '../../api/helpers/history.js';
+import { selectorFromLabelSelector, type Selector } from '../../machinery/labels.js';
 import { deepEqual, getControllerOf, newControllerRef, type OwnerRef } from '../../machinery/meta.js';
+import { CLAIM_INDEXERS, claimCandidates, claimObjects, ownersToSync, resolveController } from '../claim.js';
 import type { Controller, ControllerContext } from '../context.js';
 
 export const STATEFULSETS = { group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true };
@@ -23,7 +25,6 @@ export const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaim
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
-const CONTROLLER_UID_INDEX = 'controllerUid';
 
 type Obj = StatefulSet & KubeObject;
 type PodObj = Pod & KubeObject;
@@ -41,22 +42,20 @@ export function statefulSetController(ctx: ControllerContext): Controller {
     name: 'statefulset',
     async run(signal) {
       const setInf = ctx.informers.informerFor<Obj>(STATEFULSETS);
-      const podInf = ctx.informers.informerFor<PodObj>(PODS, { indexers: { [CONTROLLER_UID_INDEX]: byControllerUid } });
-      const revInf = ctx.informers.informerFor<ControllerRevision & KubeObject>(CONTROLLER_REVISIONS, { indexers: { [CONTROLLER_UID_INDEX]: byControllerUid } });
+      const podInf = ctx.informers.informerFor<PodObj>(PODS, { indexers: CLAIM_INDEXERS });
+      const revInf = ctx.informers.informerFor<ControllerRevision & KubeObject>(CONTROLLER_REVISIONS, { indexers: CLAIM_INDEXERS });
       const pvcInf = ctx.informers.informerFor<PersistentVolumeClaim & KubeObject>(PVCS);
       const queue = new WorkQueue<string>({ clock: ctx.clock, name: 'statefulset' });
-      const ownerKey = (o: KubeObject): string | undefined => {
-        const ref = getControllerOf(o as never);
-        return ref?.kind === 'StatefulSet' ? `${o.metadata?.namespace}/${ref.name}` : undefined;
-      };
-      const byOwner = (o: KubeObject) => { const k = ownerKey(o); if (k) queue.add(k); };
+      const byOwner = (o: KubeObject) => { const set = resolveController(setInf.lister, 'StatefulSet', o); if (set) queue.add(objectKey(set)); };
+      // Owners of a pod, or for an orphan the StatefulSets that may adopt it.
+      const sync = (old: KubeObject | undefined, cur: KubeObject) => { for (const set of ownersToSync(setInf.lister, 'StatefulSet', old, cur)) queue.add(objectKey(set)); };
       setInf.addEventHandler({ onAdd: (o) => queue.add(objectKey(o)), onUpdate: (_o, n) => queue.add(objectKey(n)), onDelete: (o) => queue.add(objectKey(o)) });
-      podInf.addEventHandler({ onAdd: byOwner, onUpdate: (_o, n) => byOwner(n), onDelete: byOwner });
+      podInf.addEventHandler({ onAdd: (p) => sync(undefined, p), onUpdate: (o, p) => sync(o, p), onDelete: byOwner });
       revInf.addEventHandler({ onDelete: byOwner });
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
       // Only this controller's caches: another controller's failing informer must not stall it.
       if (!(await waitForCacheSync(signal, setInf, podInf, revInf, pvcInf))) return;
-      const sync = new StatefulSetSync({
+      const syncer = new StatefulSetSync({
         setClient: ctx.client.resource<Obj>(STATEFULSETS),
         podClient: ctx.client.resource<PodObj>(PODS),
         revClient: ctx.client.resource<ControllerRevision & KubeObject>(CONTROLLER_REVISIONS),
@@ -64,7 +63,7 @@ export function statefulSetController(ctx: ControllerContext): Controller {
         setLister: setInf.lister, podLister: podInf.lister, revLister: revInf.lister, pvcLister: pvcInf.lister,
         recorder: ctx.recorder('statefulset-controller'), now: () => ctx.clock.now(),
       });
-      await queue.runWorkers(ctx.options.workers, (key) => sync.sync(key), signal);
+      await queue.runWorkers(ctx.options.workers, (key) => syncer.sync(key), signal);
     },
   };
 }
@@ -89,6 +88,15 @@ export function ordinalOf(setName: string, podName: string): number | undefined 
   return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
 }
 
+/**
+ * Whether a pod's name makes it one of the set's (upstream isMemberOf): the name up to a
+ * final "-<digits>" is the set's name. Only members are adopted; owned non-members are released.
+ */
+export function isMemberOf(setName: string, podName: string): boolean {
+  const m = /^(.*)-[0-9]+$/.exec(podName);
+  return !!m && m[1] === setName;
+}
+
 /** <template>-<set>-<ordinal>. */
 export const claimName = (template: string, setName: string, ordinal: number) => `${template}-${setName}-${ordinal}`;
 
@@ -99,14 +107,36 @@ class StatefulSetSync {
     const { namespace, name } = splitKey(key);
     const set = this.d.setLister.get(namespace, name);
     if (!set || set.metadata?.deletionTimestamp) return;
-    const revs = this.d.revLister.byIndex(CONTROLLER_UID_INDEX, set.metadata!.uid!);
+    let selector: Selector;
+    try { selector = selectorFromLabelSelector(set.spec?.selector); } catch { return; } // invalid: retrying cannot help
+    const revs = await this.claimRevisions(set, selector);
     const { update, collisionCount } = await this.updateRevision(set, revs);
     const current = revs.find((r) => r.metadata?.name === set.status?.currentRevision) ?? update;
-    const pods = this.d.podLister.byIndex(CONTROLLER_UID_INDEX, set.metadata!.uid!);
+    const pods = await this.claimPods(set, selector);
     const requeue = await this.reconcile(set, pods, current, update);
-    await this.cleanupHistory(set, pods, [current, update]);
+    await this.cleanupHistory(set, pods, revs, [current, update]);
     await this.updateStatus(set, pods, current, update, collisionCount);
     return requeue;
+  }
+
+  /**
+   * The set's ControllerRevisions matching its selector, after adopting matching orphans.
+   * Upstream StatefulSets adopt history but never release it.
+   */
+  private claimRevisions(set: Obj, selector: Selector): Promise<(ControllerRevision & KubeObject)[]> {
+    return claimObjects(claimCandidates(this.d.revLister, set), {
+      owner: set, apiVersion: 'apps/v1', kind: 'StatefulSet', ownerClient: this.d.setClient, client: this.d.revClient,
+      matches: (r) => selector.matches(r.metadata?.labels), release: false,
+    });
+  }
+
+  /** The set's pods: members its selector matches, after adopting such orphans and releasing owned pods that are not. */
+  private claimPods(set: Obj, selector: Selector): Promise<PodObj[]> {
+    const name = set.metadata?.name ?? '';
+    return claimObjects(claimCandidates(this.d.podLister, set), {
+      owner: set, apiVersion: 'apps/v1', kind: 'StatefulSet', ownerClient: this.d.setClient, client: this.d.podClient,
+      matches: (p) => selector.matches(p.metadata?.labels) && isMemberOf(name, p.metadata?.name ?? ''),
+    });
   }
 
   private async updateRevision(set: Obj, revs: ControllerRevision[]): Promise<{ update: ControllerRevision; collisionCount: number }> {
@@ -299,10 +329,10 @@ class StatefulSetSync {
   }
 
   /** Keeps revisionHistoryLimit old revisions besides the current and update ones and those live pods use. */
-  private async cleanupHistory(set: Obj, pods: Pod[], keep: ControllerRevision[]): Promise<void> {
+  private async cleanupHistory(set: Obj, pods: Pod[], owned: ControllerRevision[], keep: ControllerRevision[]): Promise<void> {
     const limit = set.spec?.revisionHistoryLimit ?? 10;
     const live = new Set([...keep.map((r) => r.metadata?.name), ...pods.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL])]);
-    const revs = sortRevisions(this.d.revLister.byIndex(CONTROLLER_UID_INDEX, set.metadata!.uid!)).filter((r) => !live.has(r.metadata?.name));
+    const revs = sortRevisions(owned).filter((r) => !live.has(r.metadata?.name));
     for (const r of revs.slice(0, Math.max(0, revs.length - limit))) {
       try { await this.d.revClient.delete(r.metadata!.namespace!, r.metadata!.name!); } catch (err) { if (!isNotFound(err)) throw err; }
     }

@@ -28,8 +28,14 @@ export async function main(argv: string[]): Promise<void> {
     .option('--disable-agent', 'do not run a node agent in this process', false)
     .option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 from it', '10.42.0.0/16')
     .option('--service-cidr <cidr>', 'service cluster IP range', '10.43.0.0/16')
-    .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is NotReady', '40s')
-    .action(async (o: { dataDir: string; bindAddress: string; port: number; writeKubeconfig?: string; store: 'sqlite' | 'memory'; disableAgent: boolean; clusterCidr: string; serviceCidr: string; nodeMonitorGracePeriod: string }) => {
+    .option('--service-node-port-range <range>', 'port range for NodePort services', parsePortRange, '30000-32767')
+    .option('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is NotReady', parseDurationArg, 40_000)
+    .option('--node-monitor-period <duration>', 'how often the node lifecycle controller checks node health', parseDurationArg, 5_000)
+    .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before the pod garbage collector deletes the oldest', (v) => parseCount(v, '--terminated-pod-gc-threshold'), 12_500)
+    .action(async (o: {
+      dataDir: string; bindAddress: string; port: number; writeKubeconfig?: string; store: 'sqlite' | 'memory'; disableAgent: boolean;
+      clusterCidr: string; serviceCidr: string; serviceNodePortRange: string; nodeMonitorGracePeriod: number; nodeMonitorPeriod: number; terminatedPodGcThreshold: number;
+    }) => {
       const ac = new AbortController();
       let stopping = false;
       const stop = (sig: string) => {
@@ -41,7 +47,10 @@ export async function main(argv: string[]): Promise<void> {
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
       const started = performance.now();
-      const controllerOptions = { clusterCidr: o.clusterCidr, serviceClusterIpRange: o.serviceCidr, nodeMonitorGracePeriodMs: parseDuration(o.nodeMonitorGracePeriod) };
+      const controllerOptions = {
+        clusterCidr: o.clusterCidr, serviceClusterIpRange: o.serviceCidr, serviceNodePortRange: o.serviceNodePortRange,
+        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod, nodeMonitorPeriodMs: o.nodeMonitorPeriod, terminatedPodGcThreshold: o.terminatedPodGcThreshold,
+      };
       const { runServer } = await import('../cluster/server.js');
       await runServer({ ...o, controllerOptions, progress: (l) => process.stderr.write(`  ✓ ${l}\n`) }, ac.signal, (s) => {
         process.stderr.write(`Kite API server ready at ${s.url} in ${Math.round(performance.now() - started)}ms\n`);
@@ -98,6 +107,15 @@ function parseDurationArg(v: string): number {
   } catch (e) {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** "30000-32767": both ends inclusive, within 1..65535. */
+function parsePortRange(v: string): string {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]) || Number(m[2]) > 65535) {
+    throw new InvalidArgumentError(`must be a port range like 30000-32767, got ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 function parsePort(v: string): number {

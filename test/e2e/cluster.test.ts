@@ -45,7 +45,7 @@ describe('controllers, scheduler and simulated nodes, driven by kubectl', { time
   const rollout = (what: string) => kn('rollout', 'status', what, '--timeout=60s');
 
   before(async () => {
-    s = await startClusterServer(['--node-monitor-grace-period', `${GRACE_S}s`]);
+    s = await startClusterServer(['--node-monitor-grace-period', `${GRACE_S}s`, '--service-node-port-range', '31000-31009']);
     sim = await startSimulator(s, ['--nodes', String(NODES.length), '--pod-complete-after', '2s']);
     await k(['create', 'namespace', NS]);
   });
@@ -120,6 +120,15 @@ describe('controllers, scheduler and simulated nodes, driven by kubectl', { time
       const ports = slices.flatMap((sl) => (sl.ports ?? []).map((p) => p.port));
       return ready.length === ips.size && ready.every((a) => ips.has(a)) && ports.every((p) => p === 80) && ports.length > 0;
     }, 20_000, 'EndpointSlices listing exactly the ready pod IPs on port 80');
+  });
+
+  test('service: NodePorts come from --service-node-port-range', async () => {
+    assert.equal(await kn('create', 'service', 'nodeport', 'np', '--tcp=80'), 'service/np created\n');
+    const port = (await get<Service>('svc', 'np')).spec?.ports?.[0]?.nodePort ?? 0;
+    assert.ok(port >= 31000 && port <= 31009, `nodePort ${port}`);
+    const r = await k(['-n', NS, 'create', 'service', 'nodeport', 'np2', '--tcp=80', '--node-port=30080'], { allowFail: true });
+    assert.match(r.stderr, /provided port is not in the valid range. The range of valid ports is 31000-31009/);
+    await kn('delete', 'service', 'np');
   });
 
   test('job runs to completion', async () => {

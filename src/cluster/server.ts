@@ -22,7 +22,8 @@ import type { Storage } from '../storage/types.js';
 import { logger } from '../util/log.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki } from './pki.js';
-import { runControllers } from './controllers.js';
+import { inProcessClient, runControllers } from './controllers.js';
+import { candidateIdentity, runWhileLeading } from './leader.js';
 import { runScheduler } from './scheduler.js';
 import { DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from '../controllers/index.js';
 import { admissionChain, clusterAdmission } from '../apiserver/admission/index.js';
@@ -114,7 +115,12 @@ export async function runServer(o: ServerOptions, signal: AbortSignal, onReady?:
   step(`API serving on https://${advertised}:${api.port}`);
   await bootstrap(api);
   step('bootstrap objects ready');
-  const components = [runControllers(api, signal, { rootCaCert: pki.ca.cert, ...o.controllerOptions }, o.disabledControllers ?? []), runScheduler(api, signal)];
+  const identity = candidateIdentity(o.dataDir);
+  const components = [
+    runWhileLeading(inProcessClient(api, 'system:kube-controller-manager'), 'kube-controller-manager', identity, signal,
+      (leading) => runControllers(api, leading, { rootCaCert: pki.ca.cert, ...o.controllerOptions }, o.disabledControllers ?? [])),
+    runWhileLeading(inProcessClient(api, 'system:kube-scheduler'), 'kube-scheduler', identity, signal, (leading) => runScheduler(api, leading)),
+  ];
   step('controllers started');
   crds = new CrdController({ api, openapi });
   const crdsRunning = crds.start(signal);

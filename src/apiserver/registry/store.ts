@@ -169,11 +169,12 @@ export class GenericStore {
         if (opts.createIfMissing) return { obj: await opts.createIfMissing(), created: true };
         throw this.notFound(name);
       }
-      // The cache's copy when it is this very version (frozen); the mutator gets its own
-      // copy, parsed (cheaper than structuredClone).
+      // The cache's copy when it is this very version (frozen); the mutator gets its own,
+      // parsed from text (cheaper than structuredClone).
       const cached = this.deps.cache.get(key);
-      const current = cached?.rev === kv.modRevision ? cached.obj : parseKv(kv);
-      const copy = cached?.rev === kv.modRevision ? JSON.parse(cached.json) as KObject : parseKv(kv);
+      const inCache = cached?.rev === kv.modRevision;
+      const current = inCache ? cached.obj : parseKv(kv);
+      const copy = inCache ? JSON.parse(cached.json) as KObject : parseKv(kv);
       const desired = this.normalizeIncoming(await mutate(copy), namespace, name);
       const precondition = desired.metadata.resourceVersion;
       if (precondition && precondition !== String(kv.modRevision)) {

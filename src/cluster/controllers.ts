@@ -7,6 +7,7 @@ import type { ApiServer } from '../apiserver/server.js';
 import { CONTROLLERS, DEFAULT_CONTROLLER_OPTIONS, type ControllerContext, type ControllerOptions } from '../controllers/index.js';
 import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
+import { childSignal } from '../util/signal.js';
 
 const log = logger('controller-manager');
 
@@ -15,7 +16,9 @@ export function inProcessClient(api: ApiServer, username: string): Client {
   return new Client(new FunctionTransport(inProcessHandler(api, { username, groups: ['system:masters', 'system:authenticated'] })));
 }
 
-export async function runControllers(api: ApiServer, signal: AbortSignal, opts: Partial<ControllerOptions> = {}, disabled: string[] = []): Promise<void> {
+export async function runControllers(api: ApiServer, parent: AbortSignal, opts: Partial<ControllerOptions> = {}, disabled: string[] = []): Promise<void> {
+  // Every controller, informer and queue listens on the signal: give them their own, with room for all.
+  const signal = childSignal(parent);
   const client = inProcessClient(api, 'system:kube-controller-manager');
   const informers = new SharedInformerFactory(client);
   const events = new EventBroadcaster(client);

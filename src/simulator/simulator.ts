@@ -7,7 +7,6 @@
 // fixed number of queue workers, and one informer each for nodes and pods. Liveness
 // (leases, status) outranks registration in the limiter, so an overloaded server
 // stretches registration rather than letting registered nodes go NotReady.
-import { setMaxListeners } from 'node:events';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import {
@@ -22,6 +21,7 @@ import {
   LEASE_DURATION_SECONDS, LEASE_RENEW_MS, leaseObject, NODE_LEASE_NAMESPACE, NODE_STATUS_REPORT_MS, nodeConditions,
   nodeLabels, nodeObject, nodeStatus, runningStatus, SIMULATED_LABEL, succeededStatus, type NodeShape, type RunningInfo,
 } from './objects.js';
+import { childSignal } from '../util/signal.js';
 import { Limiter, TimerLoop } from './pacing.js';
 
 const log = logger('simulator');
@@ -135,11 +135,7 @@ export class Simulator {
   /** Runs until the signal aborts. Nodes stay registered; their leases simply stop being renewed. */
   async run(outer: AbortSignal): Promise<void> {
     // Every call in flight listens on this signal: many listeners are expected here.
-    const ac = new AbortController();
-    setMaxListeners(0, ac.signal);
-    if (outer.aborted) ac.abort();
-    else outer.addEventListener('abort', () => ac.abort(), { once: true });
-    const signal = (this.signal = ac.signal);
+    const signal = (this.signal = childSignal(outer));
     const onPod = (p: Pod) => { if (this.nodes.has(p.spec?.nodeName ?? '')) this.queue.add(objectKey(p)); };
     this.podInformer.addEventHandler({ onAdd: onPod, onUpdate: (_, p) => onPod(p), onDelete: onPod });
     this.nodeInformer.addEventHandler({

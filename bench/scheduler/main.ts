@@ -4,8 +4,9 @@
 // (unmeasured, as scheduler_perf's init pods), then M pods created over HTTP and timed
 // until a watch has seen every one bound. Then the server holds many nodes and pods: its RSS and single-pod GET p99.
 //
-// Usage: node dist/bench/scheduler/main.js [--quick] [--write] [--server-cpu-prof DIR] [--nodes N --placed P --pods M]
+// Usage: node dist/bench/scheduler/main.js [--quick] [--write] [--store memory|sqlite] [--server-cpu-prof DIR] [--nodes N --placed P --pods M]
 //   --quick            small counts (seconds)
+//   --store            the server's storage backend (default memory; sqlite is what `kite server` uses by default)
 //   --write            append the results as a dated section to BENCHMARKS.md
 //   --server-cpu-prof  run the server under `node --cpu-prof`, profile kept in DIR
 //   --nodes/--placed/--pods  one custom scenario instead of the plan's
@@ -39,11 +40,11 @@ const TARGET = { podsPerSec: { 500: 1000, 5000: 500 } as Record<number, number>,
 
 class Server {
   private constructor(readonly child: Child, readonly client: Client, readonly http: HttpTransport) {}
-  static async start(root: string, dir: string, cpuProfDir?: string): Promise<Server> {
+  static async start(root: string, dir: string, store: string, cpuProfDir?: string): Promise<Server> {
     const kubeconfig = join(dir, 'kubeconfig');
     const port = await freePort();
     const flags = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...(process.env.KITE_EXP_FLAGS ? process.env.KITE_EXP_FLAGS.split(' ') : [])];
-    const args = ['server', '--store', 'memory', '--data-dir', join(dir, 'data'), '--bind-address', '127.0.0.1', '--port', String(port), '--write-kubeconfig', kubeconfig, '--disable-agent'];
+    const args = ['server', '--store', store, '--data-dir', join(dir, 'data'), '--bind-address', '127.0.0.1', '--port', String(port), '--write-kubeconfig', kubeconfig, '--disable-agent'];
     const child = new Child('kite server', process.execPath, [...flags, join(root, 'bin', 'kite'), ...args], [READY_TEXT]);
     if (!(await until(() => Boolean(child.exited) || (child.seen.has(READY_TEXT) && existsSync(kubeconfig)), 60_000, 20)) || child.exited) {
       await child.stop();
@@ -149,8 +150,10 @@ async function getP99(s: Server, n: number, names: string[]): Promise<{ p50: num
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     quick: { type: 'boolean' }, write: { type: 'boolean' }, 'server-cpu-prof': { type: 'string' },
-    nodes: { type: 'string' }, placed: { type: 'string' }, pods: { type: 'string' },
+    nodes: { type: 'string' }, placed: { type: 'string' }, pods: { type: 'string' }, store: { type: 'string' },
   } });
+  const store = values.store ?? 'memory';
+  if (store !== 'memory' && store !== 'sqlite') throw new Error(`--store must be memory or sqlite, got ${store}`);
   let plan = values.quick ? QUICK : FULL;
   if (values.nodes) {
     const sc = { nodes: Number(values.nodes), placed: Number(values.placed ?? 0), measured: Number(values.pods ?? 1000) };
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
   let hold = '';
   for (const [i, sc] of plan.scenarios.entries()) {
     const dir = mkdtempSync(join(os.tmpdir(), 'kite-bench-sched-'));
-    const s = await Server.start(root, dir, prof);
+    const s = await Server.start(root, dir, store, prof);
     try {
       const r = await measure(s, sc, plan.concurrency);
       results.push(r);
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   const section = [
     '', `## Scheduler, ${new Date().toISOString().slice(0, 10)}${values.quick ? ' (quick)' : ''}`, '',
-    `Command: \`node dist/bench/scheduler/main.js${values.quick ? ' --quick' : ''}\` — machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    `Command: \`node dist/bench/scheduler/main.js${values.quick ? ' --quick' : ''}${store !== 'memory' ? ` --store ${store}` : ''}\` — machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
     'End to end: pods created over HTTPS (64 in flight), scheduled by the in-process scheduler, bound via pods/binding, observed bound through a watch. The initial pods are scheduled first, unmeasured (scheduler_perf\'s init pods).', '',
     ...lines, '',
   ].join('\n');

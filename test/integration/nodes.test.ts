@@ -29,6 +29,12 @@ describe('nodes', { timeout: 180_000 }, () => {
     for (const cidr of cidrs) assert.match(cidr!, /^10\.42\.\d+\.0\/24$/);
     const n = await getJson(['node', 'a1']);
     assert.deepEqual(n.spec.podCIDRs, [n.spec.podCIDR]);
+    // The node controller announces each node it starts watching, as upstream's does.
+    const described = await until(async () => {
+      const out = await c.ok(['describe', 'node', 'a1']);
+      return /RegisteredNode\s+\S+\s+node-controller\s+Node a1 event: Registered Node a1 in Controller/.test(out) ? out : undefined;
+    }, 'RegisteredNode event');
+    assert.ok(described);
   });
 
   test('a node whose lease stops is Unknown, tainted unreachable, and its pods evicted', async () => {

@@ -66,7 +66,21 @@ export function newNodeLifecycleController(ctx: ControllerContext): Controller {
       // Last heartbeat seen per node and when (on this controller's clock) it changed.
       const health = new Map<string, { beat: string; at: number }>();
 
-      nodes.addEventHandler({ onAdd: (n) => queue.add(n.metadata!.name!), onUpdate: (_o, n) => queue.add(n.metadata!.name!), onDelete: (n) => { health.delete(n.metadata!.name!); } });
+      // Nodes this controller has seen, for upstream's RegisteredNode / RemovingNode events.
+      const known = new Set<string>();
+      const nodeEvent = (n: Node, reason: string, what: string) => {
+        const name = n.metadata!.name!;
+        recorder.event({ kind: 'Node', apiVersion: 'v1', name, uid: n.metadata?.uid }, 'Normal', reason, `Node ${name} event: ${what}`);
+      };
+      nodes.addEventHandler({
+        onAdd: (n) => queue.add(n.metadata!.name!),
+        onUpdate: (_o, n) => queue.add(n.metadata!.name!),
+        onDelete: (n) => {
+          const name = n.metadata!.name!;
+          health.delete(name);
+          if (known.delete(name)) nodeEvent(n, 'RemovingNode', `Removing Node ${name} from Controller`);
+        },
+      });
       leases.addEventHandler({
         onAdd: (l) => { if (l.metadata?.namespace === NODE_LEASE_NS) queue.add(l.metadata.name!); },
         onUpdate: (_o, l) => { if (l.metadata?.namespace === NODE_LEASE_NS) queue.add(l.metadata.name!); },
@@ -108,6 +122,10 @@ export function newNodeLifecycleController(ctx: ControllerContext): Controller {
       const sync = async (name: string) => {
         let node = nodes.lister.get('', name);
         if (!node) return;
+        if (!known.has(name)) {
+          known.add(name);
+          nodeEvent(node, 'RegisteredNode', `Registered Node ${name} in Controller`);
+        }
         node = await checkHealth(node);
         const now = ctx.clock.now();
         const taints = desiredTaints(node, rfc3339Now(now));

@@ -6,9 +6,13 @@ import type { Admit } from '../registry/store.js';
 import { defaultTolerationSeconds } from './defaulttolerations.js';
 import { limitRanger } from './limitranger.js';
 import { resourceQuota } from './resourcequota.js';
+import { serviceAccountAdmission, type ServiceAccountAdmissionOptions } from './serviceaccount.js';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './serviceips.js';
 
-export { defaultTolerationSeconds, limitRanger, resourceQuota, ServiceAllocator, type ServiceAllocatorOptions };
+export {
+  defaultTolerationSeconds, limitRanger, resourceQuota, serviceAccountAdmission, ServiceAllocator,
+  type ServiceAccountAdmissionOptions, type ServiceAllocatorOptions,
+};
 
 /** Runs plugins in order; the first to throw rejects the request. */
 export function admissionChain(plugins: Admit[]): Admit {
@@ -17,9 +21,9 @@ export function admissionChain(plugins: Admit[]): Admit {
   };
 }
 
-/** LimitRanger, DefaultTolerationSeconds, ResourceQuota and service IP/port allocation. */
+/** LimitRanger, ServiceAccount, DefaultTolerationSeconds, ResourceQuota and service IP/port allocation. */
 export function clusterAdmission(server: () => ApiServer, o: Omit<ServiceAllocatorOptions, 'now'> & { now?: () => number }): Admit[] {
   const allocator = new ServiceAllocator(() => server().storeFor('', 'services')?.cache, o);
   const now = o.now ?? Date.now;
-  return [limitRanger(server), defaultTolerationSeconds(), resourceQuota(server, now), allocator.admit];
+  return [limitRanger(server), serviceAccountAdmission(server), defaultTolerationSeconds(), resourceQuota(server, now), allocator.admit];
 }

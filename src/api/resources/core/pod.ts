@@ -31,9 +31,11 @@ function defaultPod(obj: KObject): void {
       for (const p of asObjs(c.ports)) if (!p.hostPort) p.hostPort = p.containerPort;
     }
   }
-  // Upstream the ServiceAccount and Priority admission plugins fill these; Kite has neither yet.
-  setDefault(spec, 'serviceAccountName', asStr(spec.serviceAccount) || 'default');
-  spec.serviceAccount = spec.serviceAccountName;
+  // The deprecated spec.serviceAccount mirrors serviceAccountName, as upstream's conversion
+  // keeps them; "default" comes from the ServiceAccount admission plugin (not for mirror pods).
+  if (!asStr(spec.serviceAccountName) && asStr(spec.serviceAccount)) spec.serviceAccountName = spec.serviceAccount;
+  if (asStr(spec.serviceAccountName)) spec.serviceAccount = spec.serviceAccountName;
+  // Upstream the Priority admission plugin fills this; Kite has none yet.
   if (!asStr(spec.priorityClassName) && typeof spec.priority !== 'number') spec.priority = 0;
   setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
 }

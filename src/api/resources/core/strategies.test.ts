@@ -49,7 +49,7 @@ describe('pods', () => {
   test('create defaults, admission stand-ins and status', () => {
     const p = create('Pod', pod());
     const spec = p.spec as Record<string, any>;
-    assert.equal(spec.serviceAccountName, 'default');
+    assert.equal(spec.serviceAccountName, undefined, 'the ServiceAccount admission plugin sets it, not defaulting');
     assert.equal(spec.enableServiceLinks, true);
     assert.equal(spec.priority, 0);
     assert.deepEqual(spec.containers[0].resources.requests, { cpu: '1', memory: '1Gi' });

@@ -6,9 +6,9 @@
 // Reserve) runs synchronously, so no informer event can change the cache mid-cycle; the
 // node list is rebuilt only when nodes come or go. NodeInfos are updated in place as
 // pods change, which keeps per-cycle work proportional to the nodes sampled.
-import type { Node } from 'kubernetes-types/core/v1.js';
+import type { ContainerImage, Node } from 'kubernetes-types/core/v1.js';
 import type { Labels } from '../machinery/labels.js';
-import { NodeInfo } from './nodeinfo.js';
+import { NO_IMAGES, NodeInfo, type ImageStateSummary } from './nodeinfo.js';
 import type { PodInfo } from './podinfo.js';
 import type { Snapshot } from './types.js';
 
@@ -21,6 +21,8 @@ export class SchedulerCache implements Snapshot {
   private readonly podStates = new Map<string, PodState>();
   private readonly withAffinity = new Set<NodeInfo>();
   private readonly withAntiAffinity = new Set<NodeInfo>();
+  /** Image name -> size and node count, over nodes with a Node object (upstream's cache imageStates). */
+  private readonly imageStates = new Map<string, ImageStateSummary>();
 
   constructor(private readonly nsLabels: (ns: string) => Labels = () => undefined) {}
 
@@ -39,6 +41,7 @@ export class SchedulerCache implements Snapshot {
   nodesWithAffinityPods(): Iterable<NodeInfo> { return this.withAffinity; }
   nodesWithRequiredAntiAffinityPods(): Iterable<NodeInfo> { return this.withAntiAffinity; }
   namespaceLabels(ns: string): Labels { return this.nsLabels(ns); }
+  images(): ReadonlyMap<string, ImageStateSummary> { return this.imageStates; }
 
   // --- nodes ---
   /** Adds or updates a node; returns the previous Node object. */
@@ -48,6 +51,10 @@ export class SchedulerCache implements Snapshot {
     const old = info?.node;
     if (!info) this.infos.set(name, (info = new NodeInfo(name, node)));
     else info.setNode(node);
+    // Nodes without images (the usual simulated node) cost two length checks here.
+    if (info.images.size) this.untrackImages(info);
+    const imgs = node.status?.images;
+    if (imgs?.length) this.trackImages(info, imgs);
     if (!old) this.listDirty = true;
     return old;
   }
@@ -55,10 +62,34 @@ export class SchedulerCache implements Snapshot {
   removeNode(name: string): void {
     const info = this.infos.get(name);
     if (!info) return;
+    if (info.images.size) this.untrackImages(info);
     // Pods still bound to a vanished node keep their accounting until they go too.
     if (info.pods.size) info.node = undefined;
     else this.dropInfo(name, info);
     this.listDirty = true;
+  }
+
+  /** Counts the node once per distinct name it lists; the first listing of a name gives its size. */
+  private trackImages(info: NodeInfo, imgs: readonly ContainerImage[]): void {
+    const own = new Map<string, ImageStateSummary>();
+    for (const img of imgs) {
+      for (const name of img.names ?? []) {
+        if (own.has(name)) continue;
+        let st = this.imageStates.get(name);
+        if (!st) this.imageStates.set(name, (st = { size: img.sizeBytes ?? 0, numNodes: 0 }));
+        st.numNodes++;
+        own.set(name, st);
+      }
+    }
+    if (own.size) info.images = own;
+  }
+
+  /** Undoes trackImages for the node's current names; names no node has any more are forgotten. */
+  private untrackImages(info: NodeInfo): void {
+    for (const [name, st] of info.images) {
+      if (--st.numNodes <= 0 && this.imageStates.get(name) === st) this.imageStates.delete(name);
+    }
+    info.images = NO_IMAGES;
   }
 
   private dropInfo(name: string, info: NodeInfo): void {

@@ -6,6 +6,18 @@ import type { Labels } from '../machinery/labels.js';
 import { hasAffinityTerms, type PodInfo } from './podinfo.js';
 
 const NO_TAINTS: readonly Taint[] = Object.freeze([]);
+export const NO_IMAGES: ReadonlyMap<string, ImageStateSummary> = new Map();
+
+/**
+ * One image name as the cache knows it cluster-wide. Shared by every NodeInfo listing the
+ * name and updated in place by the cache, so numNodes is always current.
+ */
+export interface ImageStateSummary {
+  /** Bytes, from the first node that reported the name while no node had it. */
+  readonly size: number;
+  /** Nodes (with a Node object) whose status.images lists the name. */
+  numNodes: number;
+}
 
 export class NodeInfo {
   node?: Node;
@@ -23,6 +35,8 @@ export class NodeInfo {
   usedPorts = new Map<string, Map<string, number>>();
   podsWithAffinity = 0;
   podsWithRequiredAntiAffinity = 0;
+  /** Image name (each of status.images[].names) -> its cluster-wide state; kept by the cache. */
+  images: ReadonlyMap<string, ImageStateSummary> = NO_IMAGES;
 
   constructor(name: string, node?: Node) {
     this.name = name;
@@ -83,6 +97,7 @@ export class NodeInfo {
     for (const [k, ips] of this.usedPorts) c.usedPorts.set(k, new Map(ips));
     c.podsWithAffinity = this.podsWithAffinity;
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
+    c.images = this.images;
     return c;
   }
 }

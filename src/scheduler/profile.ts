@@ -10,6 +10,7 @@ import { nodePorts } from './plugins/nodeports/index.js';
 import { interPodAffinity } from './plugins/interpodaffinity/index.js';
 import { podTopologySpread } from './plugins/podtopologyspread/index.js';
 import { prioritySort } from './plugins/queuesort/index.js';
+import { imageLocality } from './plugins/imagelocality/index.js';
 import type { BindPlugin, ClusterEvent, FilterPlugin, Plugin, PostFilterPlugin, PreFilterPlugin, PreScorePlugin, Profile, ScorePlugin } from './types.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -28,11 +29,12 @@ export function defaultProfile(d: ProfileDeps): Profile {
   const taints = taintToleration(3);
   const ipa = interPodAffinity(2);
   const spread = podTopologySpread(d.defaultSpreadSelector, 2);
+  const images = imageLocality(1);
   // Cheap, decisive filters first: most nodes are rejected before the costly ones run.
   const filter: FilterPlugin[] = [nodeUnschedulable, nodeName, taints, affinity, nodePorts, fit, spread, ipa];
   const preFilter: PreFilterPlugin[] = [nodeName, affinity, nodePorts, spread, ipa];
-  const preScore: PreScorePlugin[] = [taints, affinity, spread, ipa];
-  const score: ScorePlugin[] = [taints, affinity, fit, spread, ipa, balancedAllocation(1)];
+  const preScore: PreScorePlugin[] = [taints, affinity, spread, ipa, images];
+  const score: ScorePlugin[] = [taints, affinity, fit, spread, ipa, balancedAllocation(1), images];
   return {
     schedulerName: d.schedulerName ?? DEFAULT_SCHEDULER_NAME,
     queueSort: prioritySort,

@@ -1,5 +1,5 @@
 // Builders for scheduler tests: pods, nodes and node infos with just the fields a case needs.
-import type { Node, Pod, PodSpec, Taint } from 'kubernetes-types/core/v1.js';
+import type { ContainerImage, Node, Pod, PodSpec, Taint } from 'kubernetes-types/core/v1.js';
 import { SchedulerCache } from './cache.js';
 import { NodeInfo } from './nodeinfo.js';
 import { newPodInfo, type PodInfo } from './podinfo.js';
@@ -32,7 +32,7 @@ export const podInfo = (name: string, o: PodOpts = {}): PodInfo => {
   return newPodInfo(p, p.spec?.priority ?? 0);
 };
 
-export interface NodeOpts { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: Taint[]; unschedulable?: boolean }
+export interface NodeOpts { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: Taint[]; unschedulable?: boolean; images?: ContainerImage[] }
 
 export function makeNode(name: string, o: NodeOpts = {}): Node {
   const alloc = { cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: o.pods ?? '110' };
@@ -40,7 +40,7 @@ export function makeNode(name: string, o: NodeOpts = {}): Node {
     apiVersion: 'v1', kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...o.labels } },
     spec: { taints: o.taints, unschedulable: o.unschedulable },
-    status: { allocatable: alloc, capacity: alloc },
+    status: { allocatable: alloc, capacity: alloc, ...(o.images && { images: o.images }) },
   };
 }
 

@@ -2,10 +2,10 @@
 // node views plugins read, and the extension points a plugin may implement.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Labels } from '../machinery/labels.js';
-import type { NodeInfo } from './nodeinfo.js';
+import type { ImageStateSummary, NodeInfo } from './nodeinfo.js';
 import type { PodInfo } from './podinfo.js';
 
-export type { NodeInfo } from './nodeinfo.js';
+export type { ImageStateSummary, NodeInfo } from './nodeinfo.js';
 export type { PodInfo, AffinityTerm, WeightedAffinityTerm } from './podinfo.js';
 
 export const MAX_NODE_SCORE = 100;
@@ -71,6 +71,8 @@ export interface Snapshot {
   /** Nodes holding a pod with any (anti-)affinity term / with required anti-affinity. */
   nodesWithAffinityPods(): Iterable<NodeInfo>;
   nodesWithRequiredAntiAffinityPods(): Iterable<NodeInfo>;
+  /** Every image name some node reports, with its size and how many nodes have it. */
+  images(): ReadonlyMap<string, ImageStateSummary>;
   /** Labels of a namespace (for namespaceSelector), undefined when unknown. */
   namespaceLabels(ns: string): Labels;
 }

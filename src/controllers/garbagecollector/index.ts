@@ -4,10 +4,20 @@
 //   deleted; once none with blockOwnerDeletion remain, the finalizer is removed.
 // - An owner deleted with orphaning (finalizer orphan) has its reference removed from its
 //   dependents, then the finalizer.
+// - Cycles, as upstream: an undeleted object whose owner is deleting in the foreground, and
+//   which has a dependent itself deleting in the foreground, first makes its own owner
+//   references non-blocking, then is deleted in the foreground. That breaks the cycles a
+//   foreground cascade runs into (and, as upstream, fires on some that are not cycles).
+//   Objects all already deleting in the foreground that block each other are left waiting,
+//   as upstream leaves them.
+// - Owner references resolve in the dependent's namespace (or cluster-wide for cluster-scoped
+//   kinds). An owner whose uid lives in another namespace is absent, and reported with an
+//   OwnerRefInvalidNamespace event; a cluster-scoped object naming a namespaced kind is
+//   never collected.
 // Resources come from discovery, re-read periodically so new kinds (CRDs) are picked up.
 import {
   Informer, WorkQueue, byOwnerUid, discoverResources, isConflict, isNotFound,
-  type GroupVersionResource, type KubeObject, type ResourceClient,
+  type EventRecorder, type GroupVersionResource, type KubeObject, type ResourceClient,
 } from '../../client/index.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { builtinResources } from '../../api/resources/index.js';
@@ -20,6 +30,10 @@ import type { Controller, ControllerContext, ControllerFactory } from '../contex
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 const OWNER_INDEX = 'byOwnerUid';
+/** Every tracked object by its own uid: upstream finds owners in its graph by uid alone. */
+const UID_INDEX = 'garbagecollector/uid';
+const byUid = (o: KubeObject): string[] => (o.metadata?.uid ? [o.metadata.uid] : []);
+const EVENT_COMPONENT = 'garbage-collector-controller';
 /** Upstream ignores events: they are never owners and are garbage collected by TTL. */
 const IGNORED = new Set(['/events', 'events.k8s.io/events']);
 const REDISCOVER_MS = 30_000;
@@ -49,6 +63,12 @@ const parseItem = (k: string): Item => { const [rkey, namespace, name, uid] = JS
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 const finalizersOf = (o: KubeObject): string[] => (o.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? [];
 const deletingDependents = (o: KubeObject): boolean => !!o.metadata?.deletionTimestamp && finalizersOf(o).includes(FOREGROUND);
+const apiVersionOf = (r: { group: string; version: string }): string => (r.group ? `${r.group}/${r.version}` : r.version);
+/** An owner's coordinates as the absent cache keys them; namespace is '' for cluster-scoped owners. */
+const absentKey = (apiVersion: string, kind: string, name: string, uid: string, namespace: string): string =>
+  JSON.stringify([apiVersion, kind, name, uid, namespace]);
+/** An owner reference that can never resolve: a cluster-scoped dependent naming a namespaced kind. */
+const UNRESOLVABLE = Symbol('unresolvable owner');
 
 class GarbageCollector implements Controller {
   readonly name = 'garbagecollector';
@@ -57,8 +77,13 @@ class GarbageCollector implements Controller {
   private readonly tracked = new Map<string, Tracked>();
   /** group/Kind → resource, for following owner references. */
   private readonly byKind = new Map<string, Tracked>();
-  /** Owners known not to exist, by uid (bounded, oldest forgotten first). */
+  /**
+   * Owners known not to exist, by absentKey (bounded, oldest forgotten first). Keyed by
+   * coordinates and namespace, not uid alone, so that a reference resolved in the wrong
+   * namespace does not make the real owner absent for its own dependents.
+   */
   private readonly absent = new Set<string>();
+  private readonly recorder: EventRecorder;
   private refreshing: Promise<void> = Promise.resolve();
   private refreshTimer?: Timer;
   private readonly builtin = new Set(builtinResources().map((s) => resKey({ group: s.group, resource: s.plural })));
@@ -66,6 +91,7 @@ class GarbageCollector implements Controller {
   constructor(private readonly ctx: ControllerContext) {
     this.deleteQueue = new WorkQueue({ clock: ctx.clock, name: 'garbagecollector-delete' });
     this.orphanQueue = new WorkQueue({ clock: ctx.clock, name: 'garbagecollector-orphan' });
+    this.recorder = ctx.recorder(EVENT_COMPONENT);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -131,17 +157,17 @@ class GarbageCollector implements Controller {
     const client = this.ctx.client.resource(gvr);
     let t: Tracked;
     if (this.builtin.has(key)) {
-      t = { res, client, informer: this.ctx.informers.informerFor(gvr, { indexers: { [OWNER_INDEX]: byOwnerUid } }) };
+      t = { res, client, informer: this.ctx.informers.informerFor(gvr, { indexers: { [OWNER_INDEX]: byOwnerUid, [UID_INDEX]: byUid } }) };
     } else {
       // Custom resources can disappear: their informers are ours to stop.
       const stop = new AbortController();
-      t = { res, client, informer: new Informer(client, { clock: this.ctx.clock, indexers: { [OWNER_INDEX]: byOwnerUid } }), stop };
+      t = { res, client, informer: new Informer(client, { clock: this.ctx.clock, indexers: { [OWNER_INDEX]: byOwnerUid, [UID_INDEX]: byUid } }), stop };
       void t.informer.start(AbortSignal.any([signal, stop.signal]));
     }
     t.informer.addEventHandler({
       onAdd: (o) => this.observe(t, undefined, o),
       onUpdate: (old, o) => this.observe(t, old, o),
-      onDelete: (o) => this.observeDeleted(o),
+      onDelete: (o) => this.observeDeleted(t, o),
     });
     this.tracked.set(key, t);
     this.byKind.set(`${res.group}/${res.kind}`, t);
@@ -154,11 +180,17 @@ class GarbageCollector implements Controller {
   private enqueueDelete(i: Item): void { this.deleteQueue.add(itemKey(i)); }
 
   private observe(t: Tracked, old: KubeObject | undefined, o: KubeObject): void {
-    const refs = o.metadata?.ownerReferences ?? [];
-    const oldRefs = old?.metadata?.ownerReferences ?? [];
+    const refs = (o.metadata?.ownerReferences ?? []) as readonly OwnerReference[];
+    const oldRefs = (old?.metadata?.ownerReferences ?? []) as readonly OwnerReference[];
     if (refs.length && (!old || !deepEqual(refs, oldRefs))) this.enqueueDelete(this.item(t, o));
-    // A dependent that dropped its reference may be what a foreground deletion waits for.
-    for (const r of oldRefs) if (!refs.some((x) => x.uid === r.uid)) this.enqueueWaitingOwner(r, o);
+    if (!old) this.checkDependentsOf(t, o);
+    const added = refs.filter((r) => !oldRefs.some((x) => x.uid === r.uid));
+    if (added.length) this.checkOwnersOf(t, o, added);
+    // A dependent that dropped its reference, or stopped blocking, may be what a foreground deletion waits for.
+    for (const r of oldRefs) {
+      const now = refs.find((x) => x.uid === r.uid);
+      if (!now || (r.blockOwnerDeletion && !now.blockOwnerDeletion)) this.enqueueWaitingOwner(r, o);
+    }
     if (deletingDependents(o)) {
       this.enqueueDelete(this.item(t, o));
       if (!old || !deletingDependents(old)) for (const dep of this.dependents(o.metadata?.uid ?? '')) this.enqueueDelete(this.item(dep.t, dep.obj));
@@ -166,10 +198,11 @@ class GarbageCollector implements Controller {
     if (o.metadata?.deletionTimestamp && finalizersOf(o).includes(ORPHAN)) this.orphanQueue.add(itemKey(this.item(t, o)));
   }
 
-  private observeDeleted(o: KubeObject): void {
+  private observeDeleted(t: Tracked, o: KubeObject): void {
     const uid = o.metadata?.uid ?? '';
-    this.absentAdd(uid);
-    for (const dep of this.dependents(uid)) this.enqueueDelete(this.item(dep.t, dep.obj));
+    const deps = this.dependents(uid);
+    if (deps.length) this.absentAdd(absentKey(apiVersionOf(t.res), t.res.kind, o.metadata?.name ?? '', uid, o.metadata?.namespace ?? ''));
+    for (const dep of deps) this.enqueueDelete(this.item(dep.t, dep.obj));
     for (const r of o.metadata?.ownerReferences ?? []) this.enqueueWaitingOwner(r, o);
   }
 
@@ -187,20 +220,79 @@ class GarbageCollector implements Controller {
     return out;
   }
 
-  private absentAdd(uid: string): void {
-    if (!uid) return;
-    this.absent.delete(uid);
-    this.absent.add(uid);
+  /** The cached object with this uid, of whatever resource. */
+  private byUid(uid: string): { t: Tracked; obj: KubeObject } | undefined {
+    if (!uid) return undefined;
+    for (const t of this.tracked.values()) {
+      const [obj] = t.informer.indexer.byIndex(UID_INDEX, uid);
+      if (obj) return { t, obj };
+    }
+    return undefined;
+  }
+
+  /**
+   * Upstream's check of references a dependent gains, against owners already observed: the
+   * first reference that contradicts its owner's namespace or coordinates ends the check, and
+   * a namespace contradiction is reported. A cluster-scoped owner may be named from anywhere.
+   */
+  private checkOwnersOf(t: Tracked, dep: KubeObject, refs: readonly OwnerReference[]): void {
+    const depNs = dep.metadata?.namespace ?? '';
+    for (const r of refs) {
+      const owner = this.byUid(r.uid);
+      if (!owner) continue;
+      const ownerNs = owner.obj.metadata?.namespace ?? '';
+      if (ownerNs && ownerNs !== depNs) {
+        this.reportInvalidNamespace(t, dep, r);
+        return;
+      }
+      if (r.apiVersion !== apiVersionOf(owner.t.res) || r.kind !== owner.t.res.kind || r.name !== owner.obj.metadata?.name) return;
+    }
+  }
+
+  /**
+   * The same check from the owner's side, for dependents observed before it: those whose
+   * reference contradicts the owner are queued to be verified, namespace contradictions reported.
+   */
+  private checkDependentsOf(t: Tracked, owner: KubeObject): void {
+    const uid = owner.metadata?.uid ?? '';
+    const ownerNs = owner.metadata?.namespace ?? '';
+    for (const { t: dt, obj } of this.dependents(uid)) {
+      const depNs = obj.metadata?.namespace ?? '';
+      const refs = ((obj.metadata?.ownerReferences ?? []) as readonly OwnerReference[]).filter((r) => r.uid === uid);
+      if (ownerNs && ownerNs !== depNs) {
+        if (refs[0]) this.reportInvalidNamespace(dt, obj, refs[0]);
+      } else if (refs.every((r) => r.apiVersion === apiVersionOf(t.res) && r.kind === t.res.kind && r.name === owner.metadata?.name)) {
+        continue;
+      }
+      this.enqueueDelete(this.item(dt, obj));
+    }
+  }
+
+  private reportInvalidNamespace(t: Tracked, dep: KubeObject, ref: OwnerReference): void {
+    const ns = dep.metadata?.namespace ?? '';
+    const involved = { kind: t.res.kind, apiVersion: apiVersionOf(t.res), namespace: ns || undefined, name: dep.metadata?.name, uid: dep.metadata?.uid };
+    log.debug({ dependent: involved, owner: ref }, 'owner reference names an object of another namespace');
+    this.recorder.event(involved, 'Warning', 'OwnerRefInvalidNamespace',
+      `ownerRef [${ref.apiVersion}/${ref.kind}, namespace: ${ns}, name: ${ref.name}, uid: ${ref.uid}] does not exist in namespace ${JSON.stringify(ns)}`);
+  }
+
+  private absentAdd(key: string): void {
+    this.absent.delete(key);
+    this.absent.add(key);
     if (this.absent.size > ABSENT_CACHE_SIZE) this.absent.delete(this.absent.values().next().value!);
   }
 
-  /** The owner a reference names, or undefined when it does not exist (checked live, not just in the cache). */
-  private async owner(ref: OwnerReference, depNamespace: string): Promise<KubeObject | undefined> {
-    if (this.absent.has(ref.uid)) return undefined;
+  /**
+   * The owner a reference names, checked live (not just in the cache): undefined when it does
+   * not exist, UNRESOLVABLE when a cluster-scoped dependent names a namespaced kind (there is
+   * no namespace to look in).
+   */
+  private async owner(ref: OwnerReference, depNamespace: string): Promise<KubeObject | undefined | typeof UNRESOLVABLE> {
+    if (this.absent.has(absentKey(ref.apiVersion, ref.kind, ref.name, ref.uid, ''))) return undefined;
+    if (depNamespace && this.absent.has(absentKey(ref.apiVersion, ref.kind, ref.name, ref.uid, depNamespace))) return undefined;
     const t = this.byKind.get(`${groupOf(ref.apiVersion)}/${ref.kind}`);
     if (!t) throw new Error(`no resource serves ${ref.kind} in ${ref.apiVersion}`);
-    // Owner references are namespace-local; a cluster-scoped object cannot have a namespaced owner.
-    if (t.res.namespaced && !depNamespace) return undefined;
+    if (t.res.namespaced && !depNamespace) return UNRESOLVABLE;
     const ns = t.res.namespaced ? depNamespace : '';
     const cached = t.informer.lister.get(ns, ref.name);
     if (cached?.metadata?.uid === ref.uid) return cached;
@@ -210,7 +302,7 @@ class GarbageCollector implements Controller {
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
-    this.absentAdd(ref.uid);
+    this.absentAdd(absentKey(ref.apiVersion, ref.kind, ref.name, ref.uid, ns));
     return undefined;
   }
 
@@ -233,6 +325,11 @@ class GarbageCollector implements Controller {
     let dangling = 0;
     for (const ref of refs) {
       const owner = await this.owner(ref, item.namespace);
+      if (owner === UNRESOLVABLE) {
+        // Retrying cannot help; upstream drops the item until it changes.
+        log.debug({ item, owner: ref }, 'cluster-scoped object names a namespaced owner; not collected');
+        return;
+      }
       if (!owner) dangling++;
       else if (deletingDependents(owner)) waiting.push(ref);
       else solid.push(ref);
@@ -243,26 +340,53 @@ class GarbageCollector implements Controller {
       return;
     }
     const fins = finalizersOf(latest);
-    const policy = waiting.length && this.dependents(item.uid).length ? 'Foreground'
-      : fins.includes(ORPHAN) ? 'Orphan' : fins.includes(FOREGROUND) ? 'Foreground' : 'Background';
+    let resourceVersion = latest.metadata?.resourceVersion;
+    let policy: 'Orphan' | 'Foreground' | 'Background';
+    const deps = waiting.length ? this.dependents(item.uid) : [];
+    if (deps.length) {
+      // An owner waits for this object, which has dependents of its own: it goes in the
+      // foreground too. A dependent already waiting for its own dependents may lead back to
+      // the owner; upstream takes that alone as a cycle and first makes this object's
+      // references non-blocking, so its owners need not wait for it. So does this.
+      policy = 'Foreground';
+      if (deps.some(({ obj }) => deletingDependents(obj))) {
+        log.debug({ item }, 'owner and a dependent are both deleting in the foreground; unblocking owner references');
+        const unblocked = await this.unblockOwnerReferences(t, latest);
+        if (!unblocked) return;
+        resourceVersion = unblocked.metadata?.resourceVersion;
+      }
+    } else {
+      policy = fins.includes(ORPHAN) ? 'Orphan' : fins.includes(FOREGROUND) ? 'Foreground' : 'Background';
+    }
     log.debug({ item, policy }, 'deleting object whose owners are gone');
     try {
-      await t.client.delete(item.namespace, item.name, { propagationPolicy: policy, preconditions: { uid: item.uid, resourceVersion: latest.metadata?.resourceVersion } });
+      await t.client.delete(item.namespace, item.name, { propagationPolicy: policy, preconditions: { uid: item.uid, resourceVersion } });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   }
 
-  /** A foreground deletion: delete the dependents, and finish once no blocking one is left. */
+  /**
+   * Sets blockOwnerDeletion false on obj's blocking references, guarded by the version read;
+   * answers the object as written (or as read, when nothing blocked), undefined if it is gone.
+   */
+  private async unblockOwnerReferences(t: Tracked, obj: KubeObject): Promise<KubeObject | undefined> {
+    const refs = (obj.metadata?.ownerReferences ?? []) as readonly OwnerReference[];
+    if (!refs.some((r) => r.blockOwnerDeletion)) return obj;
+    return this.patchMeta(t, obj, { ownerReferences: refs.map((r) => (r.blockOwnerDeletion ? { ...r, blockOwnerDeletion: false } : r)) });
+  }
+
+  /** A foreground deletion: finish once no blocking dependent is left, else push the blocking ones. */
   private async processDeletingDependents(t: Tracked, owner: KubeObject): Promise<void> {
     const uid = owner.metadata?.uid ?? '';
-    const deps = this.dependents(uid);
-    const blocking = deps.filter(({ obj }) => obj.metadata?.ownerReferences?.some((r) => r.uid === uid && (r as OwnerReference).blockOwnerDeletion));
+    const blocking = this.dependents(uid).filter(({ obj }) => obj.metadata?.ownerReferences?.some((r) => r.uid === uid && (r as OwnerReference).blockOwnerDeletion));
     if (!blocking.length) {
       await this.removeFinalizer(t, owner, FOREGROUND);
       return;
     }
-    for (const { t: dt, obj } of deps) if (!obj.metadata?.deletionTimestamp || deletingDependents(obj)) this.enqueueDelete(this.item(dt, obj));
+    // Those waiting for dependents of their own are left to their own events: pushing them
+    // would bounce between objects that block each other, which upstream leaves waiting.
+    for (const { t: dt, obj } of blocking) if (!deletingDependents(obj)) this.enqueueDelete(this.item(dt, obj));
   }
 
   private async attemptToOrphan(item: Item): Promise<void> {
@@ -321,14 +445,18 @@ class GarbageCollector implements Controller {
     }
   }
 
-  /** A merge patch of metadata lists, guarded by the resourceVersion read; empty lists are removed. */
-  private async patchMeta(t: Tracked, obj: KubeObject, fields: MetaFields): Promise<void> {
+  /**
+   * A merge patch of metadata lists, guarded by the resourceVersion read; empty lists are
+   * removed. Answers the object written, or undefined if it is gone.
+   */
+  private async patchMeta(t: Tracked, obj: KubeObject, fields: MetaFields): Promise<KubeObject | undefined> {
     const metadata: Record<string, unknown> = { resourceVersion: obj.metadata?.resourceVersion };
     for (const [k, v] of Object.entries(fields)) metadata[k] = v && v.length ? v : null;
     try {
-      await t.client.patch(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '', 'merge', { metadata });
+      return await t.client.patch(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '', 'merge', { metadata });
     } catch (e) {
       if (!isNotFound(e)) throw e;
+      return undefined;
     }
   }
 }

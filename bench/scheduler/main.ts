@@ -1,12 +1,12 @@
 // Scheduler benchmark, end to end through the API (scheduler_perf-like): the built
-// `bin/kite server --store memory --disable-agent` as a child process, N fake nodes
+// `bin/kite server --disable-agent` (sqlite store, as users run it) as a child process, N fake nodes
 // registered over HTTP (8 cpu / 32Gi / 110 pods, Ready), P initial pods scheduled first
 // (unmeasured, as scheduler_perf's init pods), then M pods created over HTTP and timed
 // until a watch has seen every one bound. Then the server holds many nodes and pods: its RSS and single-pod GET p99.
 //
 // Usage: node dist/bench/scheduler/main.js [--quick] [--write] [--store memory|sqlite] [--server-cpu-prof DIR] [--nodes N --placed P --pods M]
 //   --quick            small counts (seconds)
-//   --store            the server's storage backend (default memory; sqlite is what `kite server` uses by default)
+//   --store            the server's storage backend: sqlite (default, as `kite server`) or memory
 //   --write            append the results as a dated section to BENCHMARKS.md
 //   --server-cpu-prof  run the server under `node --cpu-prof`, profile kept in DIR
 //   --nodes/--placed/--pods  one custom scenario instead of the plan's
@@ -152,7 +152,8 @@ async function main(): Promise<void> {
     quick: { type: 'boolean' }, write: { type: 'boolean' }, 'server-cpu-prof': { type: 'string' },
     nodes: { type: 'string' }, placed: { type: 'string' }, pods: { type: 'string' }, store: { type: 'string' },
   } });
-  const store = values.store ?? 'memory';
+  // The default store of `kite server`, as scheduler_perf runs against real etcd.
+  const store = values.store ?? 'sqlite';
   if (store !== 'memory' && store !== 'sqlite') throw new Error(`--store must be memory or sqlite, got ${store}`);
   let plan = values.quick ? QUICK : FULL;
   if (values.nodes) {
@@ -200,8 +201,8 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   const section = [
     '', `## Scheduler, ${new Date().toISOString().slice(0, 10)}${values.quick ? ' (quick)' : ''}`, '',
-    `Command: \`node dist/bench/scheduler/main.js${values.quick ? ' --quick' : ''}${store !== 'memory' ? ` --store ${store}` : ''}\` — machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
-    'End to end: pods created over HTTPS (64 in flight), scheduled by the in-process scheduler, bound via pods/binding, observed bound through a watch. The initial pods are scheduled first, unmeasured (scheduler_perf\'s init pods).', '',
+    `Command: \`node dist/bench/scheduler/main.js${values.quick ? ' --quick' : ''}${store !== 'sqlite' ? ` --store ${store}` : ''}\` — machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    `Store: ${store}. End to end: pods created over HTTPS (64 in flight), scheduled by the in-process scheduler, bound via pods/binding, observed bound through a watch. The initial pods are scheduled first, unmeasured (scheduler_perf's init pods).`, '',
     ...lines, '',
   ].join('\n');
   process.stdout.write(section);

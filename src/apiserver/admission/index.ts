@@ -5,12 +5,13 @@ import type { ApiServer } from '../server.js';
 import type { Admit } from '../registry/store.js';
 import { defaultTolerationSeconds } from './defaulttolerations.js';
 import { limitRanger } from './limitranger.js';
+import { priorityAdmission } from './priority.js';
 import { resourceQuota } from './resourcequota.js';
 import { serviceAccountAdmission, type ServiceAccountAdmissionOptions } from './serviceaccount.js';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './serviceips.js';
 
 export {
-  defaultTolerationSeconds, limitRanger, resourceQuota, serviceAccountAdmission, ServiceAllocator,
+  defaultTolerationSeconds, limitRanger, priorityAdmission, resourceQuota, serviceAccountAdmission, ServiceAllocator,
   type ServiceAccountAdmissionOptions, type ServiceAllocatorOptions,
 };
 
@@ -21,9 +22,9 @@ export function admissionChain(plugins: Admit[]): Admit {
   };
 }
 
-/** LimitRanger, ServiceAccount, DefaultTolerationSeconds, ResourceQuota and service IP/port allocation. */
+/** LimitRanger, ServiceAccount, Priority, DefaultTolerationSeconds, ResourceQuota and service IP/port allocation. */
 export function clusterAdmission(server: () => ApiServer, o: Omit<ServiceAllocatorOptions, 'now'> & { now?: () => number }): Admit[] {
   const allocator = new ServiceAllocator(() => server().storeFor('', 'services')?.cache, o);
   const now = o.now ?? Date.now;
-  return [limitRanger(server), serviceAccountAdmission(server), defaultTolerationSeconds(), resourceQuota(server, now), allocator.admit];
+  return [limitRanger(server), serviceAccountAdmission(server), priorityAdmission(server), defaultTolerationSeconds(), resourceQuota(server, now), allocator.admit];
 }

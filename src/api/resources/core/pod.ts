@@ -4,7 +4,7 @@ import type { KObject, ResourceStrategy, TableColumn } from '../../types.js';
 import { field, type FieldError } from '../../../machinery/errors.js';
 import { defaultPodSpec, podSummary, validatePodSpec } from './podspec.js';
 import { ageSince } from '../../../machinery/duration.js';
-import { asNum, asObj, asObjs, asStr, child, clone, deepEqual, isObj, quantityOf, setDefault, type Obj } from './util.js';
+import { asNum, asObj, asObjs, asStr, child, clone, deepEqual, isObj, quantityOf, type Obj } from './util.js';
 import { AGE_COLUMN } from './columns.js';
 
 const UPDATABLE_FIELDS = [
@@ -35,9 +35,7 @@ function defaultPod(obj: KObject): void {
   // keeps them; "default" comes from the ServiceAccount admission plugin (not for mirror pods).
   if (!asStr(spec.serviceAccountName) && asStr(spec.serviceAccount)) spec.serviceAccountName = spec.serviceAccount;
   if (asStr(spec.serviceAccountName)) spec.serviceAccount = spec.serviceAccountName;
-  // Upstream the Priority admission plugin fills this; Kite has none yet.
-  if (!asStr(spec.priorityClassName) && typeof spec.priority !== 'number') spec.priority = 0;
-  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+  // priority and preemptionPolicy come from the Priority admission plugin, as upstream.
 }
 
 /** Upstream QoS class from cpu/memory requests and limits of all containers. */

@@ -51,7 +51,7 @@ describe('pods', () => {
     const spec = p.spec as Record<string, any>;
     assert.equal(spec.serviceAccountName, undefined, 'the ServiceAccount admission plugin sets it, not defaulting');
     assert.equal(spec.enableServiceLinks, true);
-    assert.equal(spec.priority, 0);
+    assert.equal(spec.priority, undefined, 'the Priority admission plugin sets it, not defaulting');
     assert.deepEqual(spec.containers[0].resources.requests, { cpu: '1', memory: '1Gi' });
     assert.deepEqual(p.status, { phase: 'Pending', qosClass: 'Guaranteed' });
     assert.deepEqual(msgs(byKind('Pod').validate!(p)), []);

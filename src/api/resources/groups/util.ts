@@ -8,7 +8,7 @@ import { selectorFromLabelSelector, validateLabelSelector, type LabelSelector } 
 import { isValidPercent, validateNonnegativeField } from '../../../machinery/validation.js';
 
 export { asNum, asObj, asObjs, asStr, child, isObj, setDefault, type Obj } from '../core/util.js';
-import { asNum, asObj, asObjs, asStr, child, isObj, type Obj } from '../core/util.js';
+import { asObj, asObjs, asStr, child, isObj, type Obj } from '../core/util.js';
 
 export const isSet = (v: unknown): boolean => v !== undefined && v !== null;
 

@@ -5,6 +5,7 @@
 // - failures are retried with per-key exponential backoff (addRateLimited) until forget(key).
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { logger } from '../util/log.js';
+import { isConflict } from './errors.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './ratelimit.js';
 
 export interface WorkQueueOptions<K> {
@@ -118,7 +119,13 @@ export class WorkQueue<K = string> {
           if (r?.requeueAfterMs !== undefined) this.addAfter(key, r.requeueAfterMs);
         } catch (e) {
           if (!signal.aborted) {
-            this.log.warn({ key: String(key), err: e instanceof Error ? e.message : String(e), retries: this.numRequeues(key) }, 'sync failed; requeuing');
+            // A write from a stale cache losing a compare-and-swap is routine (the retry
+            // reads the newer version): debug, as upstream logs it at V(2). The first few
+            // of any other failure are warnings.
+            const retries = this.numRequeues(key);
+            const fields = { key: String(key), err: e instanceof Error ? e.message : String(e), retries };
+            if (isConflict(e) && retries < 5) this.log.debug(fields, 'sync conflicted; requeuing');
+            else this.log.warn(fields, 'sync failed; requeuing');
             this.addRateLimited(key);
           }
         } finally {

@@ -5,7 +5,6 @@
 import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import {
   decodeResponse, EventBroadcaster, isConflict, isNotFound,
   type Client, type EventRecorder, type GroupVersionResource, type Informer, type ResourceClient, type SharedInformerFactory,
@@ -32,7 +31,6 @@ const NAMESPACES = gvr('', 'v1', 'namespaces', false);
 const SERVICES = gvr('', 'v1', 'services', true);
 const REPLICASETS = gvr('apps', 'v1', 'replicasets', true);
 const STATEFULSETS = gvr('apps', 'v1', 'statefulsets', true);
-const PRIORITY_CLASSES = gvr('scheduling.k8s.io', 'v1', 'priorityclasses', false);
 const PDBS = gvr('policy', 'v1', 'poddisruptionbudgets', true);
 
 export interface SchedulerOptions {
@@ -68,7 +66,6 @@ export class Scheduler {
   private readonly podInf: Informer<Pod>;
   private readonly nodeInf: Informer<Node>;
   private readonly nsInf: Informer<Namespace>;
-  private readonly pcInf: Informer<PriorityClass>;
   private readonly pdbInf: Informer<PodDisruptionBudget>;
   private readonly svcInf: Informer<Service>;
   private readonly rsInf: Informer<ReplicaSet>;
@@ -90,7 +87,6 @@ export class Scheduler {
     this.podInf = informers.informerFor<Pod>(PODS);
     this.nodeInf = informers.informerFor<Node>(NODES);
     this.nsInf = informers.informerFor<Namespace>(NAMESPACES);
-    this.pcInf = informers.informerFor<PriorityClass>(PRIORITY_CLASSES);
     this.pdbInf = informers.informerFor<PodDisruptionBudget>(PDBS);
     this.svcInf = informers.informerFor<Service>(SERVICES);
     this.rsInf = informers.informerFor<ReplicaSet>(REPLICASETS);
@@ -129,14 +125,9 @@ export class Scheduler {
     return (p.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === this.name;
   }
 
+  /** spec.priority, which the Priority admission plugin resolves from the class; 0 without (upstream's PodPriority). */
   priorityOf(p: Pod): number {
-    if (typeof p.spec?.priority === 'number') return p.spec.priority;
-    const name = p.spec?.priorityClassName;
-    if (name) {
-      const pc = this.pcInf.lister.get('', name);
-      if (pc) return pc.value;
-    }
-    return this.pcInf.lister.list().find((pc) => pc.globalDefault)?.value ?? 0;
+    return typeof p.spec?.priority === 'number' ? p.spec.priority : 0;
   }
 
   private info(p: Pod): PodInfo { return newPodInfo(p, this.priorityOf(p)); }
@@ -217,7 +208,7 @@ export class Scheduler {
   async run(signal: AbortSignal): Promise<void> {
     try {
       if (!(await this.podInf.waitForSync(signal)) || !(await this.nodeInf.waitForSync(signal))) return;
-      await Promise.all([this.nsInf, this.pcInf, this.pdbInf, this.svcInf, this.rsInf, this.ssInf].map((i) => i.waitForSync(signal)));
+      await Promise.all([this.nsInf, this.pdbInf, this.svcInf, this.rsInf, this.ssInf].map((i) => i.waitForSync(signal)));
       if (signal.aborted) return;
       log.info({ nodes: this.cache.nodeCount, pods: this.cache.podCount }, 'caches synced; scheduling');
       this.queue.run(signal);

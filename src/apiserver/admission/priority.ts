@@ -18,19 +18,12 @@ const DEFAULT_PRIORITY = 0;
 const DEFAULT_PREEMPTION = 'PreemptLowerPriority';
 
 export function priorityAdmission(server: () => ApiServer): Admit {
-  const classes = (): PriorityClass[] => {
-    const store = server().storeFor('scheduling.k8s.io', 'priorityclasses');
-    return store ? [...store.cache.range(store.scopePrefix(undefined))].map((o) => o.obj as unknown as PriorityClass) : [];
-  };
-  const byName = (name: string): PriorityClass | undefined => {
-    const store = server().storeFor('scheduling.k8s.io', 'priorityclasses');
-    return store?.cache.get(store.key(undefined, name))?.obj as unknown as PriorityClass | undefined;
-  };
   return (op, res, obj) => {
-    if (res.group === 'scheduling.k8s.io' && res.plural === 'priorityclasses' && (op === 'CREATE' || op === 'UPDATE')) {
-      return admitClass(res, obj, classes());
-    }
-    if (op !== 'CREATE' || res.group !== '' || res.plural !== 'pods') return;
+    const isClass = res.group === 'scheduling.k8s.io' && res.plural === 'priorityclasses';
+    if (!(isClass && (op === 'CREATE' || op === 'UPDATE')) && !(op === 'CREATE' && res.group === '' && res.plural === 'pods')) return;
+    const store = server().storeFor('scheduling.k8s.io', 'priorityclasses');
+    const classes = (): PriorityClass[] => (store ? [...store.cache.range(store.scopePrefix(undefined))].map((o) => o.obj as unknown as PriorityClass) : []);
+    if (isClass) return admitClass(res, obj, classes());
     const spec = (obj.spec ??= {}) as PodSpec;
     let priority = DEFAULT_PRIORITY;
     let preemption: string | undefined = DEFAULT_PREEMPTION;
@@ -42,7 +35,7 @@ export function priorityAdmission(server: () => ApiServer): Admit {
         preemption = d.preemptionPolicy;
       }
     } else {
-      const pc = byName(spec.priorityClassName);
+      const pc = store?.cache.get(store.key(undefined, spec.priorityClassName))?.obj as unknown as PriorityClass | undefined;
       if (!pc) throw forbidden(res, obj, `no PriorityClass with name ${spec.priorityClassName} was found`);
       priority = pc.value;
       preemption = pc.preemptionPolicy;
